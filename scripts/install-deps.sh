@@ -20,7 +20,7 @@ packages=(
 	# containers: the base image is made locally (no registry is reachable)
 	podman crun debootstrap util-linux
 	# dashboard browser tests and benchmarks
-	chromium wrk python3
+	chromium wrk python3 python3-yaml
 )
 
 missing=()
