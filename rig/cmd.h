@@ -1,0 +1,18 @@
+/*
+ * cmd: the subcommands of `rig`. Each takes the arguments after its name
+ * (argv[0] is the subcommand) and returns the process exit code.
+ */
+#ifndef RIG_CMD_H
+#define RIG_CMD_H
+
+/* Exit codes shared by the subcommands (see DESIGN.md). */
+enum {
+	EXIT_GATE_PASS = 0,
+	EXIT_GATE_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_INFRA = 3,
+};
+
+int cmd_check(int argc, char **argv);
+
+#endif

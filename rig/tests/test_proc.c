@@ -1,0 +1,235 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "proc.h"
+
+/* Whether pid is gone: no such process, or a zombie nobody has reaped yet. */
+static bool gone(pid_t pid)
+{
+	char path[64], stat[256];
+	FILE *f;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	if (!fgets(stat, sizeof(stat), f)) {
+		fclose(f);
+		return true;
+	}
+	fclose(f);
+	p = strrchr(stat, ')');
+	return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+static bool gone_within(pid_t pid, int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		if (gone(pid))
+			return true;
+		usleep(10000);
+	}
+	return gone(pid);
+}
+
+static void test_captures_output_and_exit_code(void **state)
+{
+	const char *argv[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
+	struct proc_opts o = { .argv = argv, .timeout_ms = 5000 };
+	struct proc_result r;
+
+	(void)state;
+	proc_result_init(&r);
+	assert_int_equal(proc_run(&r, &o), 0);
+	assert_int_equal(r.exit_code, 3);
+	assert_int_equal(r.signal, 0);
+	assert_false(r.timed_out);
+	assert_string_equal(r.out.data, "out\n");
+	assert_string_equal(r.err.data, "err\n");
+	proc_result_release(&r);
+}
+
+static void test_input_env_and_cwd(void **state)
+{
+	const char *argv[] = { "sh", "-c", "cat; echo \"$RIG_TEST_VAR\"; pwd", NULL };
+	const char *env[] = { "RIG_TEST_VAR=value-42", NULL };
+	struct proc_opts o = { .argv = argv, .timeout_ms = 5000, .env = env, .cwd = "/",
+			       .input = "from stdin\n", .input_len = 11 };
+	struct proc_result r;
+
+	(void)state;
+	proc_result_init(&r);
+	assert_int_equal(proc_run(&r, &o), 0);
+	assert_string_equal(r.out.data, "from stdin\nvalue-42\n/\n");
+	proc_result_release(&r);
+}
+
+static void test_output_cap(void **state)
+{
+	const char *argv[] = { "head", "-c", "1000000", "/dev/zero", NULL };
+	struct proc_opts o = { .argv = argv, .timeout_ms = 5000, .out_cap = 1000 };
+	struct proc_result r;
+
+	(void)state;
+	proc_result_init(&r);
+	/* The child writes far past the cap and still finishes: the pipe is drained. */
+	assert_int_equal(proc_run(&r, &o), 0);
+	assert_int_equal(r.exit_code, 0);
+	assert_int_equal(r.out.len, 1000);
+	assert_true(r.out.truncated);
+	proc_result_release(&r);
+}
+
+static void test_missing_binary(void **state)
+{
+	const char *argv[] = { "rig-no-such-program", "x", NULL };
+	struct proc_opts o = { .argv = argv, .timeout_ms = 1000 };
+	struct proc_result r;
+
+	(void)state;
+	proc_result_init(&r);
+	assert_int_equal(proc_run(&r, &o), ERR_NOTFOUND);
+	assert_non_null(strstr(err_msg(), "rig-no-such-program"));
+	proc_result_release(&r);
+}
+
+static void test_requires_deadline(void **state)
+{
+	const char *argv[] = { "true", NULL };
+	struct proc_opts o = { .argv = argv };
+	struct proc_result r;
+
+	(void)state;
+	proc_result_init(&r);
+	assert_int_equal(proc_run(&r, &o), ERR_INVALID);
+	proc_result_release(&r);
+}
+
+/*
+ * The child ignores SIGTERM and leaves a grandchild (which inherits the
+ * ignored SIGTERM); when the deadline passes both must be gone.
+ */
+static void test_deadline_kills_stubborn_group(void **state)
+{
+	const char *argv[] = { "sh", "-c", "trap '' TERM; sleep 100 & echo $!; wait; sleep 100", NULL };
+	struct proc_opts o = { .argv = argv, .timeout_ms = 300, .grace_ms = 200 };
+	struct proc_result r;
+	long long start = proc_now_ms();
+	pid_t grandchild;
+
+	(void)state;
+	proc_result_init(&r);
+	assert_int_equal(proc_run(&r, &o), ERR_TIMEOUT);
+	assert_true(r.timed_out);
+	assert_int_equal(r.signal, SIGKILL);
+	assert_non_null(strstr(err_msg(), "did not finish within 300 ms"));
+	grandchild = (pid_t)atoi(r.out.data);
+	assert_true(grandchild > 1);
+	assert_true(gone_within(grandchild, 2000));
+	/* Deadline plus grace, with room for a loaded machine; not a minute. */
+	assert_true(proc_now_ms() - start < 10000);
+	proc_result_release(&r);
+}
+
+/*
+ * A descendant that leaves the process group (setsid) and keeps stdout open
+ * must not keep proc_run waiting once the leader is done.
+ */
+static void test_escaped_descendant_does_not_hang(void **state)
+{
+	const char *argv[] = { "sh", "-c", "setsid sh -c 'echo $$; exec sleep 30' & sleep 0.2; exit 0", NULL };
+	struct proc_opts o = { .argv = argv, .timeout_ms = 20000 };
+	struct proc_result r;
+	pid_t escaped;
+
+	(void)state;
+	proc_result_init(&r);
+	assert_int_equal(proc_run(&r, &o), 0);
+	assert_false(r.timed_out);
+	assert_int_equal(r.exit_code, 0);
+	assert_true(r.duration_ms < 15000);
+	escaped = (pid_t)atoi(r.out.data);
+	assert_true(escaped > 1);
+	kill(escaped, SIGKILL);
+	proc_result_release(&r);
+}
+
+static void test_spawn_wait_stop(void **state)
+{
+	const char *argv[] = { "sh", "-c", "echo started; exec sleep 30", NULL };
+	struct proc_opts o = { .argv = argv, .out = PROC_STDIO_PIPE, .err_to_out = true };
+	struct proc p;
+	char line[64] = "";
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(proc_spawn(&p, &o), 0);
+	n = read(p.out_fd, line, sizeof(line) - 1);
+	assert_true(n > 0);
+	assert_string_equal(line, "started\n");
+	assert_int_equal(proc_wait(&p, 100), ERR_TIMEOUT);
+	assert_int_equal(proc_exit_status(&p), -1000);
+	{
+		pid_t pid = p.pid;
+
+		proc_stop(&p, 1000);
+		assert_int_equal(p.pid, 0);
+		assert_true(gone(pid));
+	}
+	assert_int_equal(proc_exit_status(&p), -SIGTERM);
+	/* Stopping twice is harmless. */
+	proc_stop(&p, 1000);
+}
+
+static void test_spawn_exit_status(void **state)
+{
+	const char *argv[] = { "sh", "-c", "exit 7", NULL };
+	struct proc_opts o = { .argv = argv };
+	struct proc p;
+
+	(void)state;
+	assert_int_equal(proc_spawn(&p, &o), 0);
+	assert_int_equal(proc_wait(&p, 5000), 0);
+	assert_int_equal(proc_exit_status(&p), 7);
+	proc_stop(&p, 100);
+	assert_int_equal(proc_exit_status(&p), 7);
+}
+
+static void test_bad_cwd_reported(void **state)
+{
+	const char *argv[] = { "true", NULL };
+	struct proc_opts o = { .argv = argv, .cwd = "/no/such/dir/for/rig" };
+	struct proc p;
+
+	(void)state;
+	assert_int_equal(proc_spawn(&p, &o), ERR_IO);
+	assert_non_null(strstr(err_msg(), "No such file"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_captures_output_and_exit_code),
+		cmocka_unit_test(test_input_env_and_cwd),
+		cmocka_unit_test(test_output_cap),
+		cmocka_unit_test(test_missing_binary),
+		cmocka_unit_test(test_requires_deadline),
+		cmocka_unit_test(test_deadline_kills_stubborn_group),
+		cmocka_unit_test(test_escaped_descendant_does_not_hang),
+		cmocka_unit_test(test_spawn_wait_stop),
+		cmocka_unit_test(test_spawn_exit_status),
+		cmocka_unit_test(test_bad_cwd_reported),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
