@@ -1,0 +1,72 @@
+/*
+ * target: where a case runs, as a table of operations (DESIGN.md): a QEMU
+ * machine, or a device of the rack.
+ *
+ * The runner drives every target the same way, per case:
+ *   power(on) once per job → flash(image) → console_open() → reset() →
+ *   console_read() until the case is decided → power(off) at the end.
+ * For QEMU, flash starts QEMU on the image with its console on a socket and
+ * the CPU held until console_open connects, so the first line is never lost;
+ * power off kills the process group. For a device, flash programs and
+ * verifies through OpenOCD with the board halted, console_open opens the
+ * serial port, and reset lets the board run.
+ *
+ * Every operation returns 0 or a negative ERR_* with the last error set; any
+ * error is the rig's or the target's (a job `error`), never the change's.
+ * A target is created by its backend's constructor and freed by release().
+ */
+#ifndef RIG_TARGET_H
+#define RIG_TARGET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct board;
+
+struct target_image {
+	const char *image;	/* the combined flash image: kernel and the case's apps */
+	const char *kernel;	/* the kernel ELF (QEMU templates may use it) */
+	uint64_t address;	/* where the image starts: kernel_flash.origin */
+};
+
+/* A step worth a line in the job's log ("flash: …", "power off"). */
+typedef void (*target_log_fn)(void *user, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct target;
+
+struct target_ops {
+	const char *kind;	/* "qemu" | "device" */
+	int (*power)(struct target *t, bool on);
+	int (*flash)(struct target *t, const struct target_image *img);
+	int (*console_open)(struct target *t);
+	int (*reset)(struct target *t);
+	/* > 0: bytes read; 0: nothing before timeout_ms; < 0: the console is gone. */
+	ssize_t (*console_read)(struct target *t, char *buf, size_t n, int timeout_ms);
+	/* CPU time the target's host process has had, or -1: tells a slow host from a dead kernel. */
+	long (*host_cpu_ms)(struct target *t);
+	void (*release)(struct target *t);
+};
+
+struct target {
+	const struct target_ops *ops;
+	char name[96];			/* board name for QEMU, device id for a device */
+	const struct board *board;
+	target_log_fn log;
+	void *log_user;
+};
+
+/*
+ * A QEMU target for board (which must have a qemu section). workdir holds its
+ * console socket and QEMU's own output; it must exist and be short enough for
+ * a unix socket path.
+ */
+int target_qemu_new(struct target **out, const struct board *board, const char *workdir);
+
+static inline void target_release(struct target *t)
+{
+	if (t)
+		t->ops->release(t);
+}
+
+#endif
