@@ -58,6 +58,87 @@ int store_change_set_state(struct store *s, int64_t id, const char *state, const
 	return s->ops->change_set_state(s, id, state, gate, reason);
 }
 
+int store_build_add(struct store *s, struct store_build *b)
+{
+	return s->ops->build_add(s, b);
+}
+
+int store_build_finish(struct store *s, int64_t id, const char *status, int64_t duration_ms,
+		       const char *reason, const char *output_dir, const char *log_path)
+{
+	return s->ops->build_finish(s, id, status, duration_ms, reason, output_dir, log_path);
+}
+
+int store_build_find(struct store *s, const char *cache_key, struct store_build *out)
+{
+	return s->ops->build_find(s, cache_key, out);
+}
+
+int store_build_get(struct store *s, int64_t id, struct store_build *out)
+{
+	return s->ops->build_get(s, id, out);
+}
+
+void store_build_release(struct store_build *b)
+{
+	free(b->board);
+	free(b->sha);
+	free(b->tree);
+	free(b->cache_key);
+	free(b->image_id);
+	free(b->status);
+	free(b->reason);
+	free(b->log_path);
+	free(b->output_dir);
+	memset(b, 0, sizeof(*b));
+}
+
+int store_artifact_add(struct store *s, int64_t build_id, const struct store_artifact *a)
+{
+	return s->ops->artifact_add(s, build_id, a);
+}
+
+int store_artifacts_list(struct store *s, int64_t build_id, struct store_artifact **out, size_t *n)
+{
+	return s->ops->artifacts_list(s, build_id, out, n);
+}
+
+void store_artifacts_free(struct store_artifact *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].kind);
+		free(v[i].sha256);
+		free(v[i].path);
+	}
+	free(v);
+}
+
+int store_sizes_add(struct store *s, int64_t build_id, const struct store_size *v, size_t n)
+{
+	return s->ops->sizes_add(s, build_id, v, n);
+}
+
+int store_symbols_add(struct store *s, int64_t build_id, const struct store_symbol *v, size_t n)
+{
+	return s->ops->symbols_add(s, build_id, v, n);
+}
+
+int store_job_add(struct store *s, struct store_job *j)
+{
+	return s->ops->job_add(s, j);
+}
+
+int store_job_set_state(struct store *s, int64_t id, const char *state, const char *reason)
+{
+	return s->ops->job_set_state(s, id, state, reason);
+}
+
+int store_result_add(struct store *s, struct store_result *r)
+{
+	return s->ops->result_add(s, r);
+}
+
 void store_change_release(struct store_change *c)
 {
 	free(c->repo);

@@ -16,6 +16,7 @@
 #define RIG_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct store;
@@ -29,6 +30,59 @@ struct store_change {
 	char *gate;			/* pass | fail | error, NULL while undecided */
 	char *reason;
 	int64_t created_at, updated_at, finished_at;	/* unix ms */
+};
+
+struct store_build {
+	int64_t id, change_id;
+	char *board, *sha, *tree, *cache_key, *image_id;
+	char *status;			/* running | ok | fail | error */
+	bool cached;			/* reused from source_build_id */
+	int64_t source_build_id;
+	int64_t duration_ms;
+	char *reason, *log_path, *output_dir;
+	int64_t created_at, finished_at;
+};
+
+struct store_artifact {
+	char *name;			/* kernel.elf, apps/sc_yield.tbf, … */
+	char *kind;			/* kernel | kernel_bin | image | app | other */
+	char *sha256;
+	int64_t size;
+	char *path;			/* in the content-addressed store */
+};
+
+struct store_size {
+	const char *artifact, *section, *region;	/* region: flash | ram */
+	int64_t size;
+};
+
+struct store_symbol {
+	const char *artifact, *name, *section;
+	int64_t size;
+};
+
+struct store_job {
+	int64_t id, change_id, build_id;
+	const char *suite, *target, *target_kind, *device;
+	int64_t priority;
+};
+
+struct store_check {
+	int number;
+	bool ok;
+	const char *description, *directive, *reason;
+};
+
+struct store_result {
+	int64_t id, job_id, change_id;
+	const char *suite, *case_name, *target;
+	const char *status;		/* pass | fail | error | skip | xfail */
+	int attempt;
+	int64_t duration_ms;
+	const char *reason, *log_path;
+	bool flaky;
+	const struct store_check *checks;
+	size_t nchecks;
 };
 
 /* Opens (creating when absent) the store at url: "sqlite:PATH" or a plain PATH. */
@@ -49,6 +103,28 @@ int store_change_set_state(struct store *s, int64_t id, const char *state, const
 			   const char *reason);
 void store_change_release(struct store_change *c);
 
+/* Builds: a (change, board) pair; a finished ok or fail build is reused by cache key. */
+int store_build_add(struct store *s, struct store_build *b);	/* sets b->id */
+int store_build_finish(struct store *s, int64_t id, const char *status, int64_t duration_ms,
+		       const char *reason, const char *output_dir, const char *log_path);
+/* The newest finished ok/fail build with this key, or ERR_NOTFOUND. */
+int store_build_find(struct store *s, const char *cache_key, struct store_build *out);
+int store_build_get(struct store *s, int64_t id, struct store_build *out);
+void store_build_release(struct store_build *b);
+
+int store_artifact_add(struct store *s, int64_t build_id, const struct store_artifact *a);
+/* *out is an array of n artifacts; store_artifacts_free releases it. */
+int store_artifacts_list(struct store *s, int64_t build_id, struct store_artifact **out, size_t *n);
+void store_artifacts_free(struct store_artifact *v, size_t n);
+
+int store_sizes_add(struct store *s, int64_t build_id, const struct store_size *v, size_t n);
+int store_symbols_add(struct store *s, int64_t build_id, const struct store_symbol *v, size_t n);
+
+int store_job_add(struct store *s, struct store_job *j);		/* sets j->id */
+int store_job_set_state(struct store *s, int64_t id, const char *state, const char *reason);
+
+int store_result_add(struct store *s, struct store_result *r);	/* sets r->id, with its checks */
+
 /* ---- for backends ---- */
 
 struct store_ops {
@@ -60,6 +136,18 @@ struct store_ops {
 	int (*change_get)(struct store *s, int64_t id, struct store_change *out);
 	int (*change_set_state)(struct store *s, int64_t id, const char *state, const char *gate,
 				const char *reason);
+	int (*build_add)(struct store *s, struct store_build *b);
+	int (*build_finish)(struct store *s, int64_t id, const char *status, int64_t duration_ms,
+			    const char *reason, const char *output_dir, const char *log_path);
+	int (*build_find)(struct store *s, const char *cache_key, struct store_build *out);
+	int (*build_get)(struct store *s, int64_t id, struct store_build *out);
+	int (*artifact_add)(struct store *s, int64_t build_id, const struct store_artifact *a);
+	int (*artifacts_list)(struct store *s, int64_t build_id, struct store_artifact **out, size_t *n);
+	int (*sizes_add)(struct store *s, int64_t build_id, const struct store_size *v, size_t n);
+	int (*symbols_add)(struct store *s, int64_t build_id, const struct store_symbol *v, size_t n);
+	int (*job_add)(struct store *s, struct store_job *j);
+	int (*job_set_state)(struct store *s, int64_t id, const char *state, const char *reason);
+	int (*result_add)(struct store *s, struct store_result *r);
 };
 
 struct store {

@@ -74,7 +74,7 @@ static const struct migration migrations[] = {
 	  "  created_at INTEGER NOT NULL);"
 	  "CREATE INDEX results_change ON results(change_id);"
 	  "CREATE INDEX results_case ON results(suite, case_name, target);" },
-	{ 2, "symbols, TAP checks, console logs",
+	{ 2, "symbols, TAP checks",
 	  "CREATE TABLE symbols ("
 	  "  build_id INTEGER NOT NULL REFERENCES builds(id),"
 	  "  artifact TEXT NOT NULL, name TEXT NOT NULL, section TEXT NOT NULL,"
@@ -84,11 +84,7 @@ static const struct migration migrations[] = {
 	  "  result_id INTEGER NOT NULL REFERENCES results(id),"
 	  "  number INTEGER NOT NULL, description TEXT, ok INTEGER NOT NULL,"
 	  "  directive TEXT, reason TEXT);"
-	  "CREATE INDEX checks_result ON checks(result_id);"
-	  "CREATE TABLE log_lines ("
-	  "  job_id INTEGER NOT NULL REFERENCES jobs(id),"
-	  "  seq INTEGER NOT NULL, t_ms INTEGER NOT NULL, stream TEXT NOT NULL, line TEXT NOT NULL,"
-	  "  PRIMARY KEY (job_id, seq));" },
+	  "CREATE INDEX checks_result ON checks(result_id);" },
 	{ 3, "devices, leases, webhook deliveries, forge statuses",
 	  "CREATE TABLE devices ("
 	  "  id TEXT PRIMARY KEY, board TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'idle',"
@@ -328,6 +324,390 @@ static int sq_change_set_state(struct store *base, int64_t id, const char *state
 	return 0;
 }
 
+static int prepare(struct sqlite_store *s, sqlite3_stmt **st, const char *sql, const char *what)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return db_error(s, what);
+	return 0;
+}
+
+/* Steps a statement that returns no rows, finalizes it, reports failure as `what`. */
+static int step_done(struct sqlite_store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE) {
+		db_error(s, what);
+		sqlite3_finalize(st);
+		return ERR_IO;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int sq_build_add(struct store *base, struct store_build *b)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int64_t now = store_now_ms();
+	int rc;
+
+	if ((rc = prepare(s, &st,
+			  "INSERT INTO builds(change_id, board, sha, tree, cache_key, image_id, status, cached,"
+			  " source_build_id, duration_ms, reason, log_path, output_dir, created_at, finished_at)"
+			  " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "adding a build")))
+		return rc;
+	if (b->change_id)
+		sqlite3_bind_int64(st, 1, b->change_id);
+	bind_text(st, 2, b->board);
+	bind_text(st, 3, b->sha);
+	bind_text(st, 4, b->tree);
+	bind_text(st, 5, b->cache_key);
+	bind_text(st, 6, b->image_id);
+	bind_text(st, 7, b->status ? b->status : "running");
+	sqlite3_bind_int(st, 8, b->cached);
+	if (b->source_build_id)
+		sqlite3_bind_int64(st, 9, b->source_build_id);
+	sqlite3_bind_int64(st, 10, b->duration_ms);
+	bind_text(st, 11, b->reason);
+	bind_text(st, 12, b->log_path);
+	bind_text(st, 13, b->output_dir);
+	sqlite3_bind_int64(st, 14, now);
+	if (b->cached)
+		sqlite3_bind_int64(st, 15, now);
+	if ((rc = step_done(s, st, "adding a build")))
+		return rc;
+	b->id = sqlite3_last_insert_rowid(s->db);
+	b->created_at = now;
+	return 0;
+}
+
+static int sq_build_finish(struct store *base, int64_t id, const char *status, int64_t duration_ms,
+			   const char *reason, const char *output_dir, const char *log_path)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st,
+			  "UPDATE builds SET status = ?, duration_ms = ?, reason = ?,"
+			  " output_dir = coalesce(?, output_dir), log_path = coalesce(?, log_path),"
+			  " finished_at = ? WHERE id = ?", "finishing a build")))
+		return rc;
+	bind_text(st, 1, status);
+	sqlite3_bind_int64(st, 2, duration_ms);
+	bind_text(st, 3, reason);
+	bind_text(st, 4, output_dir);
+	bind_text(st, 5, log_path);
+	sqlite3_bind_int64(st, 6, store_now_ms());
+	sqlite3_bind_int64(st, 7, id);
+	if ((rc = step_done(s, st, "finishing a build")))
+		return rc;
+	return sqlite3_changes(s->db) ? 0 : err_set(ERR_NOTFOUND, "no build %lld", (long long)id);
+}
+
+#define BUILD_COLUMNS \
+	"id, coalesce(change_id, 0), board, sha, tree, cache_key, image_id, status, cached," \
+	" coalesce(source_build_id, 0), coalesce(duration_ms, 0), reason, log_path, output_dir," \
+	" created_at, coalesce(finished_at, 0)"
+
+static void read_build(sqlite3_stmt *st, struct store_build *b)
+{
+	b->id = sqlite3_column_int64(st, 0);
+	b->change_id = sqlite3_column_int64(st, 1);
+	b->board = column_dup(st, 2);
+	b->sha = column_dup(st, 3);
+	b->tree = column_dup(st, 4);
+	b->cache_key = column_dup(st, 5);
+	b->image_id = column_dup(st, 6);
+	b->status = column_dup(st, 7);
+	b->cached = sqlite3_column_int(st, 8) != 0;
+	b->source_build_id = sqlite3_column_int64(st, 9);
+	b->duration_ms = sqlite3_column_int64(st, 10);
+	b->reason = column_dup(st, 11);
+	b->log_path = column_dup(st, 12);
+	b->output_dir = column_dup(st, 13);
+	b->created_at = sqlite3_column_int64(st, 14);
+	b->finished_at = sqlite3_column_int64(st, 15);
+}
+
+static int build_query(struct sqlite_store *s, sqlite3_stmt *st, struct store_build *out, const char *what,
+		       const char *missing)
+{
+	int rc = sqlite3_step(st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == SQLITE_ROW)
+		read_build(st, out);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(ERR_NOTFOUND, "%s", missing);
+	return db_error(s, what);
+}
+
+static int sq_build_find(struct store *base, const char *cache_key, struct store_build *out)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	/* The build that did the work, not a reuse of it: its output folder is the real one. */
+	if ((rc = prepare(s, &st,
+			  "SELECT " BUILD_COLUMNS " FROM builds WHERE cache_key = ? AND cached = 0"
+			  " AND status IN ('ok', 'fail') ORDER BY id DESC LIMIT 1", "finding a build")))
+		return rc;
+	bind_text(st, 1, cache_key);
+	return build_query(s, st, out, "finding a build", "no finished build with that key");
+}
+
+static int sq_build_get(struct store *base, int64_t id, struct store_build *out)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st, "SELECT " BUILD_COLUMNS " FROM builds WHERE id = ?", "reading a build")))
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	return build_query(s, st, out, "reading a build", "no such build");
+}
+
+static int sq_artifact_add(struct store *base, int64_t build_id, const struct store_artifact *a)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st,
+			  "INSERT INTO artifacts(build_id, name, kind, sha256, size, path) VALUES (?,?,?,?,?,?)",
+			  "adding an artifact")))
+		return rc;
+	sqlite3_bind_int64(st, 1, build_id);
+	bind_text(st, 2, a->name);
+	bind_text(st, 3, a->kind);
+	bind_text(st, 4, a->sha256);
+	sqlite3_bind_int64(st, 5, a->size);
+	bind_text(st, 6, a->path);
+	return step_done(s, st, "adding an artifact");
+}
+
+static int sq_artifacts_list(struct store *base, int64_t build_id, struct store_artifact **out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_artifact *v = NULL;
+	size_t count = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(s, &st,
+			  "SELECT name, kind, sha256, size, path FROM artifacts WHERE build_id = ? ORDER BY name",
+			  "listing artifacts")))
+		return rc;
+	sqlite3_bind_int64(st, 1, build_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == alloc) {
+			size_t na = alloc ? alloc * 2 : 16;
+			struct store_artifact *nv = realloc(v, na * sizeof(*nv));
+
+			if (!nv) {
+				sqlite3_finalize(st);
+				store_artifacts_free(v, count);
+				return err_set(ERR_NOMEM, "out of memory");
+			}
+			v = nv;
+			alloc = na;
+		}
+		v[count].name = column_dup(st, 0);
+		v[count].kind = column_dup(st, 1);
+		v[count].sha256 = column_dup(st, 2);
+		v[count].size = sqlite3_column_int64(st, 3);
+		v[count].path = column_dup(st, 4);
+		count++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_artifacts_free(v, count);
+		return db_error(s, "listing artifacts");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+/* Many rows in one transaction: a kernel has hundreds of symbols. */
+static int insert_rows(struct sqlite_store *s, const char *sql, int64_t build_id, const void *rows,
+		       size_t n, size_t row_size, int (*bind)(sqlite3_stmt *, const void *), const char *what)
+{
+	sqlite3_stmt *st;
+	bool own_tx = sqlite3_get_autocommit(s->db) != 0;
+	int rc;
+
+	if (own_tx && (rc = exec_sql(s, "BEGIN IMMEDIATE")))
+		return rc;
+	if ((rc = prepare(s, &st, sql, what)))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, build_id);
+		bind(st, (const char *)rows + i * row_size);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = db_error(s, what);
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+out:
+	if (own_tx)
+		exec_sql(s, rc ? "ROLLBACK" : "COMMIT");
+	return rc;
+}
+
+static int bind_size(sqlite3_stmt *st, const void *row)
+{
+	const struct store_size *z = row;
+
+	bind_text(st, 2, z->artifact);
+	bind_text(st, 3, z->section);
+	bind_text(st, 4, z->region);
+	return sqlite3_bind_int64(st, 5, z->size);
+}
+
+static int bind_symbol(sqlite3_stmt *st, const void *row)
+{
+	const struct store_symbol *z = row;
+
+	bind_text(st, 2, z->artifact);
+	bind_text(st, 3, z->name);
+	bind_text(st, 4, z->section);
+	return sqlite3_bind_int64(st, 5, z->size);
+}
+
+static int sq_sizes_add(struct store *base, int64_t build_id, const struct store_size *v, size_t n)
+{
+	return insert_rows(ss(base), "INSERT INTO sizes(build_id, artifact, section, region, size) VALUES (?,?,?,?,?)",
+			   build_id, v, n, sizeof(*v), bind_size, "adding sizes");
+}
+
+static int sq_symbols_add(struct store *base, int64_t build_id, const struct store_symbol *v, size_t n)
+{
+	return insert_rows(ss(base), "INSERT INTO symbols(build_id, artifact, name, section, size) VALUES (?,?,?,?,?)",
+			   build_id, v, n, sizeof(*v), bind_symbol, "adding symbols");
+}
+
+static int sq_job_add(struct store *base, struct store_job *j)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st,
+			  "INSERT INTO jobs(change_id, build_id, suite, target, target_kind, device, state,"
+			  " priority, created_at) VALUES (?,?,?,?,?,?, 'queued', ?, ?)", "adding a job")))
+		return rc;
+	sqlite3_bind_int64(st, 1, j->change_id);
+	if (j->build_id)
+		sqlite3_bind_int64(st, 2, j->build_id);
+	bind_text(st, 3, j->suite);
+	bind_text(st, 4, j->target);
+	bind_text(st, 5, j->target_kind);
+	bind_text(st, 6, j->device);
+	sqlite3_bind_int64(st, 7, j->priority);
+	sqlite3_bind_int64(st, 8, store_now_ms());
+	if ((rc = step_done(s, st, "adding a job")))
+		return rc;
+	j->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static int sq_job_set_state(struct store *base, int64_t id, const char *state, const char *reason)
+{
+	struct sqlite_store *s = ss(base);
+	bool running = strcmp(state, "running") == 0;
+	bool final = !running && strcmp(state, "queued") != 0;
+	sqlite3_stmt *st;
+	int64_t now = store_now_ms();
+	int rc;
+
+	if ((rc = prepare(s, &st,
+			  "UPDATE jobs SET state = ?, reason = coalesce(?, reason),"
+			  " attempts = attempts + ?,"
+			  " started_at = CASE WHEN ? THEN ? ELSE started_at END,"
+			  " finished_at = CASE WHEN ? THEN ? ELSE finished_at END WHERE id = ?",
+			  "updating a job")))
+		return rc;
+	bind_text(st, 1, state);
+	bind_text(st, 2, reason);
+	sqlite3_bind_int(st, 3, running);
+	sqlite3_bind_int(st, 4, running);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int(st, 6, final);
+	sqlite3_bind_int64(st, 7, now);
+	sqlite3_bind_int64(st, 8, id);
+	if ((rc = step_done(s, st, "updating a job")))
+		return rc;
+	return sqlite3_changes(s->db) ? 0 : err_set(ERR_NOTFOUND, "no job %lld", (long long)id);
+}
+
+static int sq_result_add(struct store *base, struct store_result *r)
+{
+	struct sqlite_store *s = ss(base);
+	bool own_tx = sqlite3_get_autocommit(s->db) != 0;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (own_tx && (rc = exec_sql(s, "BEGIN IMMEDIATE")))
+		return rc;
+	if ((rc = prepare(s, &st,
+			  "INSERT INTO results(job_id, change_id, suite, case_name, target, status, attempt,"
+			  " duration_ms, reason, log_path, flaky, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+			  "adding a result")))
+		goto out;
+	if (r->job_id)
+		sqlite3_bind_int64(st, 1, r->job_id);
+	sqlite3_bind_int64(st, 2, r->change_id);
+	bind_text(st, 3, r->suite);
+	bind_text(st, 4, r->case_name);
+	bind_text(st, 5, r->target);
+	bind_text(st, 6, r->status);
+	sqlite3_bind_int(st, 7, r->attempt ? r->attempt : 1);
+	sqlite3_bind_int64(st, 8, r->duration_ms);
+	bind_text(st, 9, r->reason);
+	bind_text(st, 10, r->log_path);
+	sqlite3_bind_int(st, 11, r->flaky);
+	sqlite3_bind_int64(st, 12, store_now_ms());
+	if ((rc = step_done(s, st, "adding a result")))
+		goto out;
+	r->id = sqlite3_last_insert_rowid(s->db);
+	if ((rc = prepare(s, &st,
+			  "INSERT INTO checks(result_id, number, description, ok, directive, reason)"
+			  " VALUES (?,?,?,?,?,?)", "adding checks")))
+		goto out;
+	for (size_t i = 0; i < r->nchecks; i++) {
+		const struct store_check *c = &r->checks[i];
+
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, r->id);
+		sqlite3_bind_int(st, 2, c->number);
+		bind_text(st, 3, c->description);
+		sqlite3_bind_int(st, 4, c->ok);
+		bind_text(st, 5, c->directive);
+		bind_text(st, 6, c->reason);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = db_error(s, "adding checks");
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+out:
+	if (own_tx)
+		exec_sql(s, rc ? "ROLLBACK" : "COMMIT");
+	return rc;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -336,6 +716,17 @@ static const struct store_ops sqlite_ops = {
 	.change_add = sq_change_add,
 	.change_get = sq_change_get,
 	.change_set_state = sq_change_set_state,
+	.build_add = sq_build_add,
+	.build_finish = sq_build_finish,
+	.build_find = sq_build_find,
+	.build_get = sq_build_get,
+	.artifact_add = sq_artifact_add,
+	.artifacts_list = sq_artifacts_list,
+	.sizes_add = sq_sizes_add,
+	.symbols_add = sq_symbols_add,
+	.job_add = sq_job_add,
+	.job_set_state = sq_job_set_state,
+	.result_add = sq_result_add,
 };
 
 int store_sqlite_open(struct store **out, const char *path, int target_version)

@@ -153,6 +153,109 @@ static void test_unsupported_and_unopenable(void **state)
 	assert_non_null(strstr(err_msg(), "/no/such/dir/rig.db"));
 }
 
+static int64_t count_rows(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t n;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void test_builds_cache_and_artifacts(void **state)
+{
+	struct store *s;
+	struct store_change c = { .repo = "r", .ref = "pull/1", .sha = "aaa" };
+	struct store_build b = { .board = "qemu-sifive-e", .sha = "aaa", .tree = "t1", .cache_key = "k1",
+				 .image_id = "img" };
+	struct store_build err = { .board = "qemu-sifive-e", .sha = "aaa", .tree = "t1", .cache_key = "k2" };
+	struct store_build reuse = { .board = "qemu-sifive-e", .sha = "bbb", .tree = "t1", .cache_key = "k1",
+				     .status = "ok", .cached = true };
+	struct store_build got;
+	struct store_artifact a1 = { .name = "kernel.elf", .kind = "kernel", .sha256 = "ab", .size = 10, .path = "/x/ab" };
+	struct store_artifact a2 = { .name = "apps/hello.tbf", .kind = "app", .sha256 = "cd", .size = 4, .path = "/x/cd" };
+	struct store_artifact *list;
+	struct store_size sizes[] = { { "kernel.elf", ".text", "flash", 1000 }, { "kernel.elf", ".bss", "ram", 64 } };
+	struct store_symbol syms[] = { { "kernel.elf", "main", ".text", 40 } };
+	size_t n;
+
+	(void)state;
+	assert_int_equal(store_open(&s, path), 0);
+	assert_int_equal(store_change_add(s, &c), 0);
+	b.change_id = err.change_id = reuse.change_id = c.id;
+	assert_int_equal(store_build_add(s, &b), 0);
+	/* A running build is not reusable yet. */
+	assert_int_equal(store_build_find(s, "k1", &got), ERR_NOTFOUND);
+	assert_int_equal(store_build_finish(s, b.id, "ok", 1234, NULL, "/data/builds/1", "/data/logs/b1"), 0);
+	assert_int_equal(store_build_add(s, &err), 0);
+	assert_int_equal(store_build_finish(s, err.id, "error", 5, "podman missing", NULL, NULL), 0);
+	/* An infrastructure error is never reused: the next try must build. */
+	assert_int_equal(store_build_find(s, "k2", &got), ERR_NOTFOUND);
+	assert_int_equal(store_build_find(s, "k1", &got), 0);
+	assert_int_equal(got.id, b.id);
+	assert_string_equal(got.output_dir, "/data/builds/1");
+	assert_int_equal(got.duration_ms, 1234);
+	store_build_release(&got);
+	reuse.source_build_id = b.id;
+	assert_int_equal(store_build_add(s, &reuse), 0);
+	/* A reuse points at the original, which stays the one found. */
+	assert_int_equal(store_build_find(s, "k1", &got), 0);
+	assert_int_equal(got.id, b.id);
+	store_build_release(&got);
+	assert_int_equal(store_build_get(s, reuse.id, &got), 0);
+	assert_true(got.cached);
+	assert_int_equal(got.source_build_id, b.id);
+	store_build_release(&got);
+	assert_int_equal(store_build_finish(s, 999, "ok", 0, NULL, NULL, NULL), ERR_NOTFOUND);
+
+	assert_int_equal(store_artifact_add(s, b.id, &a1), 0);
+	assert_int_equal(store_artifact_add(s, b.id, &a2), 0);
+	assert_int_equal(store_artifacts_list(s, b.id, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].name, "apps/hello.tbf");
+	assert_string_equal(list[1].sha256, "ab");
+	store_artifacts_free(list, n);
+	assert_int_equal(store_sizes_add(s, b.id, sizes, 2), 0);
+	assert_int_equal(store_symbols_add(s, b.id, syms, 1), 0);
+	store_close(s);
+	assert_int_equal(count_rows("SELECT sum(size) FROM sizes WHERE region = 'flash'"), 1000);
+	assert_int_equal(count_rows("SELECT count(*) FROM symbols"), 1);
+}
+
+static void test_jobs_and_results(void **state)
+{
+	struct store *s;
+	struct store_change c = { .repo = "r", .ref = "main", .sha = "aaa" };
+	struct store_job j = { .suite = "boot", .target = "qemu-sifive-e", .target_kind = "qemu" };
+	struct store_check checks[] = { { 1, true, "banner", NULL, NULL }, { 2, false, "apps", NULL, "got 1" } };
+	struct store_result r = { .suite = "boot", .case_name = "banner", .target = "qemu-sifive-e",
+				  .status = "fail", .attempt = 2, .duration_ms = 80, .reason = "not ok 2 - apps",
+				  .checks = checks, .nchecks = 2 };
+
+	(void)state;
+	assert_int_equal(store_open(&s, path), 0);
+	assert_int_equal(store_change_add(s, &c), 0);
+	j.change_id = r.change_id = c.id;
+	assert_int_equal(store_job_add(s, &j), 0);
+	assert_int_equal(store_job_set_state(s, j.id, "running", NULL), 0);
+	r.job_id = j.id;
+	assert_int_equal(store_result_add(s, &r), 0);
+	assert_true(r.id > 0);
+	assert_int_equal(store_job_set_state(s, j.id, "done", NULL), 0);
+	assert_int_equal(store_job_set_state(s, 777, "done", NULL), ERR_NOTFOUND);
+	store_close(s);
+	assert_int_equal(count_rows("SELECT attempts FROM jobs"), 1);
+	assert_int_equal(count_rows("SELECT count(*) FROM jobs WHERE started_at > 0 AND finished_at >= started_at"), 1);
+	assert_int_equal(count_rows("SELECT count(*) FROM checks WHERE ok = 0 AND reason = 'got 1'"), 1);
+	assert_int_equal(count_rows("SELECT attempt FROM results"), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +264,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migrates_old_schema_forward, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsupported_and_unopenable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_builds_cache_and_artifacts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_jobs_and_results, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
