@@ -164,3 +164,80 @@ int64_t store_now_ms(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int store_device_sync(struct store *s, const char *id, const char *board)
+{
+	return s->ops->device_sync(s, id, board);
+}
+
+int store_device_get(struct store *s, const char *id, struct store_device *out)
+{
+	return s->ops->device_get(s, id, out);
+}
+
+int store_devices_list(struct store *s, struct store_device **out, size_t *n)
+{
+	return s->ops->devices_list(s, out, n);
+}
+
+void store_device_release(struct store_device *d)
+{
+	free(d->id);
+	free(d->board);
+	free(d->state);
+	free(d->lease_holder);
+	free(d->locked_reason);
+	free(d->offline_reason);
+	free(d->health_status);
+	free(d->health_reason);
+	memset(d, 0, sizeof(*d));
+}
+
+void store_devices_free(struct store_device *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_device_release(&v[i]);
+	free(v);
+}
+
+int store_device_lease(struct store *s, const char *id, int64_t job, const char *holder, int64_t ttl_ms)
+{
+	return s->ops->device_lease(s, id, job, holder, ttl_ms);
+}
+
+int store_device_lease_any(struct store *s, const char *board, const char *exclude, int64_t job,
+			   const char *holder, int64_t ttl_ms, char *out, size_t out_size)
+{
+	return s->ops->device_lease_any(s, board, exclude, job, holder, ttl_ms, out, out_size);
+}
+
+int store_device_refresh(struct store *s, const char *id, int64_t job, int64_t ttl_ms)
+{
+	return s->ops->device_refresh(s, id, job, ttl_ms);
+}
+
+int store_device_unlease(struct store *s, const char *id, int64_t job)
+{
+	return s->ops->device_unlease(s, id, job);
+}
+
+int store_device_lock(struct store *s, const char *id, const char *reason)
+{
+	return s->ops->device_lock(s, id, reason);
+}
+
+int store_device_unlock(struct store *s, const char *id)
+{
+	return s->ops->device_unlock(s, id);
+}
+
+int store_device_health(struct store *s, const char *id, bool ok, const char *reason)
+{
+	return s->ops->device_health(s, id, ok, reason);
+}
+
+int store_device_infra_error(struct store *s, const char *id, const char *reason, int64_t offline_after,
+			     bool *offline)
+{
+	return s->ops->device_infra_error(s, id, reason, offline_after, offline);
+}

@@ -85,6 +85,19 @@ struct store_result {
 	size_t nchecks;
 };
 
+struct store_device {
+	char *id, *board;
+	char *state;			/* idle | leased | locked | offline (leased is derived from a live lease) */
+	int64_t lease_job;		/* 0 when no live lease */
+	char *lease_holder;
+	int64_t lease_expires;		/* unix ms */
+	char *locked_reason, *offline_reason;
+	int64_t infra_errors;		/* consecutive */
+	char *health_status;		/* ok | fail | NULL when never checked */
+	char *health_reason;
+	int64_t health_at;
+};
+
 /* Opens (creating when absent) the store at url: "sqlite:PATH" or a plain PATH. */
 int store_open(struct store **out, const char *url);
 void store_close(struct store *s);
@@ -125,6 +138,36 @@ int store_job_set_state(struct store *s, int64_t id, const char *state, const ch
 
 int store_result_add(struct store *s, struct store_result *r);	/* sets r->id, with its checks */
 
+/*
+ * Devices and their leases. A lease is held by one job at a time and lasts
+ * until its expiry unless the holder refreshes it: a holder that dies (even by
+ * SIGKILL) loses it when it expires, so no board stays locked forever. Every
+ * change of a lease is one conditional UPDATE, atomic across processes.
+ */
+int store_device_sync(struct store *s, const char *id, const char *board);	/* adds or updates */
+int store_device_get(struct store *s, const char *id, struct store_device *out);
+int store_devices_list(struct store *s, struct store_device **out, size_t *n);
+void store_device_release(struct store_device *d);
+void store_devices_free(struct store_device *v, size_t n);
+/* Takes the lease of device id: ERR_CONFLICT when another live lease, a lock or offline stands. */
+int store_device_lease(struct store *s, const char *id, int64_t job, const char *holder, int64_t ttl_ms);
+/* Takes any idle device of a board type, preferring the least recently checked; its id into out. */
+int store_device_lease_any(struct store *s, const char *board, const char *exclude, int64_t job,
+			   const char *holder, int64_t ttl_ms, char *out, size_t out_size);
+/* Extends a lease still held by job; ERR_CONFLICT when it was lost. */
+int store_device_refresh(struct store *s, const char *id, int64_t job, int64_t ttl_ms);
+int store_device_unlease(struct store *s, const char *id, int64_t job);
+int store_device_lock(struct store *s, const char *id, const char *reason);
+int store_device_unlock(struct store *s, const char *id);
+/* A health check's outcome; ok also clears the count of infrastructure errors and any offline state. */
+int store_device_health(struct store *s, const char *id, bool ok, const char *reason);
+/*
+ * Counts one more consecutive infrastructure error; at offline_after the
+ * device goes offline with reason. *offline tells whether it did.
+ */
+int store_device_infra_error(struct store *s, const char *id, const char *reason, int64_t offline_after,
+			     bool *offline);
+
 /* ---- for backends ---- */
 
 struct store_ops {
@@ -148,6 +191,19 @@ struct store_ops {
 	int (*job_add)(struct store *s, struct store_job *j);
 	int (*job_set_state)(struct store *s, int64_t id, const char *state, const char *reason);
 	int (*result_add)(struct store *s, struct store_result *r);
+	int (*device_sync)(struct store *s, const char *id, const char *board);
+	int (*device_get)(struct store *s, const char *id, struct store_device *out);
+	int (*devices_list)(struct store *s, struct store_device **out, size_t *n);
+	int (*device_lease)(struct store *s, const char *id, int64_t job, const char *holder, int64_t ttl_ms);
+	int (*device_lease_any)(struct store *s, const char *board, const char *exclude, int64_t job,
+				const char *holder, int64_t ttl_ms, char *out, size_t out_size);
+	int (*device_refresh)(struct store *s, const char *id, int64_t job, int64_t ttl_ms);
+	int (*device_unlease)(struct store *s, const char *id, int64_t job);
+	int (*device_lock)(struct store *s, const char *id, const char *reason);
+	int (*device_unlock)(struct store *s, const char *id);
+	int (*device_health)(struct store *s, const char *id, bool ok, const char *reason);
+	int (*device_infra_error)(struct store *s, const char *id, const char *reason, int64_t offline_after,
+				  bool *offline);
 };
 
 struct store {

@@ -90,7 +90,7 @@ static const struct migration migrations[] = {
 	  "  id TEXT PRIMARY KEY, board TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'idle',"
 	  "  lease_job INTEGER, lease_holder TEXT, lease_expires INTEGER,"
 	  "  locked_reason TEXT, offline_reason TEXT, infra_errors INTEGER NOT NULL DEFAULT 0,"
-	  "  health_status TEXT, health_at INTEGER);"
+	  "  health_status TEXT, health_reason TEXT, health_at INTEGER);"
 	  "CREATE TABLE deliveries ("
 	  "  id TEXT PRIMARY KEY, forge TEXT NOT NULL, event TEXT NOT NULL,"
 	  "  received_at INTEGER NOT NULL);"
@@ -708,6 +708,285 @@ out:
 	return rc;
 }
 
+/* ---- devices and leases ---- */
+
+#define DEVICE_COLUMNS \
+	"id, board," \
+	" CASE WHEN state = 'idle' AND lease_job IS NOT NULL AND lease_expires > ?1 THEN 'leased' ELSE state END," \
+	" CASE WHEN lease_expires > ?1 THEN coalesce(lease_job, 0) ELSE 0 END," \
+	" CASE WHEN lease_expires > ?1 THEN lease_holder END," \
+	" CASE WHEN lease_expires > ?1 THEN lease_expires ELSE 0 END," \
+	" locked_reason, offline_reason, infra_errors, health_status, health_reason, coalesce(health_at, 0)"
+
+static void read_device(sqlite3_stmt *st, struct store_device *d)
+{
+	d->id = column_dup(st, 0);
+	d->board = column_dup(st, 1);
+	d->state = column_dup(st, 2);
+	d->lease_job = sqlite3_column_int64(st, 3);
+	d->lease_holder = column_dup(st, 4);
+	d->lease_expires = sqlite3_column_int64(st, 5);
+	d->locked_reason = column_dup(st, 6);
+	d->offline_reason = column_dup(st, 7);
+	d->infra_errors = sqlite3_column_int64(st, 8);
+	d->health_status = column_dup(st, 9);
+	d->health_reason = column_dup(st, 10);
+	d->health_at = sqlite3_column_int64(st, 11);
+}
+
+static int sq_device_sync(struct store *base, const char *id, const char *board)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st,
+			  "INSERT INTO devices(id, board) VALUES (?, ?)"
+			  " ON CONFLICT(id) DO UPDATE SET board = excluded.board", "adding a device")))
+		return rc;
+	bind_text(st, 1, id);
+	bind_text(st, 2, board);
+	return step_done(s, st, "adding a device");
+}
+
+static int sq_device_get(struct store *base, const char *id, struct store_device *out)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = prepare(s, &st, "SELECT " DEVICE_COLUMNS " FROM devices WHERE id = ?2", "reading a device")))
+		return rc;
+	sqlite3_bind_int64(st, 1, store_now_ms());
+	bind_text(st, 2, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_device(st, out);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(ERR_NOTFOUND, "no device '%s' in the rack", id);
+	return db_error(s, "reading a device");
+}
+
+static int sq_devices_list(struct store *base, struct store_device **out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_device *v = NULL;
+	size_t count = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(s, &st, "SELECT " DEVICE_COLUMNS " FROM devices ORDER BY board, id", "listing devices")))
+		return rc;
+	sqlite3_bind_int64(st, 1, store_now_ms());
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == alloc) {
+			size_t na = alloc ? alloc * 2 : 8;
+			struct store_device *nv = realloc(v, na * sizeof(*nv));
+
+			if (!nv) {
+				sqlite3_finalize(st);
+				store_devices_free(v, count);
+				return err_set(ERR_NOMEM, "out of memory");
+			}
+			v = nv;
+			alloc = na;
+		}
+		memset(&v[count], 0, sizeof(v[count]));
+		read_device(st, &v[count++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_devices_free(v, count);
+		return db_error(s, "listing devices");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+/* Why a lease could not be taken, as a sentence. */
+static int lease_refused(struct store *base, const char *id)
+{
+	struct store_device d;
+	int rc = sq_device_get(base, id, &d);
+
+	if (rc)
+		return rc;
+	if (strcmp(d.state, "locked") == 0)
+		rc = err_set(ERR_CONFLICT, "device %s is locked: %s", id, d.locked_reason ? d.locked_reason : "");
+	else if (strcmp(d.state, "offline") == 0)
+		rc = err_set(ERR_CONFLICT, "device %s is offline: %s", id, d.offline_reason ? d.offline_reason : "");
+	else
+		rc = err_set(ERR_CONFLICT, "device %s is leased by job %lld (%s)", id, (long long)d.lease_job,
+			     d.lease_holder ? d.lease_holder : "?");
+	store_device_release(&d);
+	return rc;
+}
+
+static int sq_device_lease(struct store *base, const char *id, int64_t job, const char *holder, int64_t ttl_ms)
+{
+	struct sqlite_store *s = ss(base);
+	int64_t now = store_now_ms();
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st,
+			  "UPDATE devices SET lease_job = ?1, lease_holder = ?2, lease_expires = ?3"
+			  " WHERE id = ?4 AND state = 'idle'"
+			  " AND (lease_job IS NULL OR lease_expires <= ?5 OR lease_job = ?1)", "leasing a device")))
+		return rc;
+	sqlite3_bind_int64(st, 1, job);
+	bind_text(st, 2, holder);
+	sqlite3_bind_int64(st, 3, now + ttl_ms);
+	bind_text(st, 4, id);
+	sqlite3_bind_int64(st, 5, now);
+	if ((rc = step_done(s, st, "leasing a device")))
+		return rc;
+	return sqlite3_changes(s->db) ? 0 : lease_refused(base, id);
+}
+
+static int sq_device_lease_any(struct store *base, const char *board, const char *exclude, int64_t job,
+			       const char *holder, int64_t ttl_ms, char *out, size_t out_size)
+{
+	struct sqlite_store *s = ss(base);
+	char ids[16][128];
+	size_t n = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	/* The device left idle longest first, so work spreads over the rack. */
+	if ((rc = prepare(s, &st,
+			  "SELECT id FROM devices WHERE board = ?1 AND state = 'idle'"
+			  " AND (lease_job IS NULL OR lease_expires <= ?2) AND id != coalesce(?3, '')"
+			  " ORDER BY coalesce(lease_expires, 0), id LIMIT 16", "choosing a device")))
+		return rc;
+	bind_text(st, 1, board);
+	sqlite3_bind_int64(st, 2, store_now_ms());
+	bind_text(st, 3, exclude);
+	while (n < 16 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		snprintf(ids[n++], sizeof(ids[0]), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++) {
+		/* Another process may take it between the choice and the update; the update decides. */
+		if (sq_device_lease(base, ids[i], job, holder, ttl_ms) == 0) {
+			snprintf(out, out_size, "%s", ids[i]);
+			return 0;
+		}
+	}
+	return err_set(ERR_NOTFOUND, "no idle device of board %s%s%s", board, exclude ? " other than " : "",
+		       exclude ? exclude : "");
+}
+
+/*
+ * One conditional UPDATE of a device: ?1 is the id, ?2 to ?4 integers, ?5 a
+ * text. ERR_NOTFOUND when no row matched (unknown id, or a condition failed).
+ */
+static int sq_device_update(struct store *base, const char *sql, const char *id, int64_t a, int64_t b,
+			    int64_t c, const char *text, const char *what)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st, sql, what)))
+		return rc;
+	bind_text(st, 1, id);
+	sqlite3_bind_int64(st, 2, a);
+	sqlite3_bind_int64(st, 3, b);
+	sqlite3_bind_int64(st, 4, c);
+	bind_text(st, 5, text);
+	if ((rc = step_done(s, st, what)))
+		return rc;
+	return sqlite3_changes(s->db) ? 0 : ERR_NOTFOUND;
+}
+
+static int sq_device_refresh(struct store *base, const char *id, int64_t job, int64_t ttl_ms)
+{
+	int64_t now = store_now_ms();
+	int rc = sq_device_update(base,
+				  "UPDATE devices SET lease_expires = ?3"
+				  " WHERE id = ?1 AND lease_job = ?2 AND lease_expires > ?4",
+				  id, job, now + ttl_ms, now, NULL, "refreshing a lease");
+
+	if (rc == ERR_NOTFOUND)
+		return err_set(ERR_CONFLICT, "the lease of device %s by job %lld was lost (expired or taken)", id,
+			       (long long)job);
+	return rc;
+}
+
+static int sq_device_unlease(struct store *base, const char *id, int64_t job)
+{
+	int rc = sq_device_update(base,
+				  "UPDATE devices SET lease_job = NULL, lease_holder = NULL, lease_expires = NULL"
+				  " WHERE id = ?1 AND lease_job = ?2",
+				  id, job, 0, 0, NULL, "releasing a lease");
+
+	/* Releasing a lease already lost is not an error: it is gone either way. */
+	return rc == ERR_NOTFOUND ? 0 : rc;
+}
+
+static int not_found(int rc, const char *id)
+{
+	return rc == ERR_NOTFOUND ? err_set(ERR_NOTFOUND, "no device '%s' in the rack", id) : rc;
+}
+
+static int sq_device_lock(struct store *base, const char *id, const char *reason)
+{
+	return not_found(sq_device_update(base, "UPDATE devices SET state = 'locked', locked_reason = ?5 WHERE id = ?1",
+					  id, 0, 0, 0, reason ? reason : "locked by hand", "locking a device"), id);
+}
+
+static int sq_device_unlock(struct store *base, const char *id)
+{
+	return not_found(sq_device_update(base,
+					  "UPDATE devices SET state = 'idle', locked_reason = NULL,"
+					  " offline_reason = NULL, infra_errors = 0 WHERE id = ?1",
+					  id, 0, 0, 0, NULL, "unlocking a device"), id);
+}
+
+static int sq_device_health(struct store *base, const char *id, bool ok, const char *reason)
+{
+	/* A passing check ends an offline spell (not a lock: a person put that there). */
+	return not_found(sq_device_update(base,
+					  ok ? "UPDATE devices SET health_status = 'ok', health_reason = ?5,"
+					       " health_at = ?2, infra_errors = 0, offline_reason = NULL,"
+					       " state = CASE WHEN state = 'offline' THEN 'idle' ELSE state END"
+					       " WHERE id = ?1"
+					     : "UPDATE devices SET health_status = 'fail', health_reason = ?5,"
+					       " health_at = ?2 WHERE id = ?1",
+					  id, store_now_ms(), 0, 0, reason, "recording a health check"), id);
+}
+
+static int sq_device_infra_error(struct store *base, const char *id, const char *reason, int64_t offline_after,
+				 bool *offline)
+{
+	struct store_device d;
+	int rc;
+
+	*offline = false;
+	rc = sq_device_update(base,
+			      "UPDATE devices SET infra_errors = infra_errors + 1,"
+			      " state = CASE WHEN infra_errors + 1 >= ?2 AND state = 'idle' THEN 'offline' ELSE state END,"
+			      " offline_reason = CASE WHEN infra_errors + 1 >= ?2 AND state = 'idle'"
+			      "   THEN printf('%d consecutive infrastructure errors, last: %s', infra_errors + 1, ?5)"
+			      "   ELSE offline_reason END"
+			      " WHERE id = ?1",
+			      id, offline_after, 0, 0, reason ? reason : "", "counting an infrastructure error");
+	if (rc)
+		return not_found(rc, id);
+	if ((rc = sq_device_get(base, id, &d)) != 0)
+		return rc;
+	*offline = strcmp(d.state, "offline") == 0;
+	store_device_release(&d);
+	return 0;
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -727,6 +1006,17 @@ static const struct store_ops sqlite_ops = {
 	.job_add = sq_job_add,
 	.job_set_state = sq_job_set_state,
 	.result_add = sq_result_add,
+	.device_sync = sq_device_sync,
+	.device_get = sq_device_get,
+	.devices_list = sq_devices_list,
+	.device_lease = sq_device_lease,
+	.device_lease_any = sq_device_lease_any,
+	.device_refresh = sq_device_refresh,
+	.device_unlease = sq_device_unlease,
+	.device_lock = sq_device_lock,
+	.device_unlock = sq_device_unlock,
+	.device_health = sq_device_health,
+	.device_infra_error = sq_device_infra_error,
 };
 
 int store_sqlite_open(struct store **out, const char *path, int target_version)

@@ -256,6 +256,87 @@ static void test_jobs_and_results(void **state)
 	assert_int_equal(count_rows("SELECT attempt FROM results"), 2);
 }
 
+static void test_device_leases(void **state)
+{
+	struct store *s;
+	struct store_device d, *all;
+	char id[64];
+	bool offline;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(store_open(&s, path), 0);
+	assert_int_equal(store_device_sync(s, "rv-1", "hifive1-revb"), 0);
+	assert_int_equal(store_device_sync(s, "rv-2", "hifive1-revb"), 0);
+	assert_int_equal(store_device_sync(s, "nrf-1", "nrf52840dk"), 0);
+	assert_int_equal(store_device_sync(s, "rv-1", "hifive1-revb"), 0);
+	assert_int_equal(store_devices_list(s, &all, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(all[0].id, "rv-1");
+	assert_string_equal(all[2].id, "nrf-1");
+	assert_string_equal(all[1].state, "idle");
+	store_devices_free(all, n);
+
+	/* One holder at a time. */
+	assert_int_equal(store_device_lease(s, "rv-1", 10, "host:1", 60000), 0);
+	assert_int_equal(store_device_lease(s, "rv-1", 11, "host:2", 60000), ERR_CONFLICT);
+	assert_string_equal(err_msg(), "device rv-1 is leased by job 10 (host:1)");
+	assert_int_equal(store_device_get(s, "rv-1", &d), 0);
+	assert_string_equal(d.state, "leased");
+	assert_int_equal(d.lease_job, 10);
+	store_device_release(&d);
+	/* Any idle device of the type: the other one. */
+	assert_int_equal(store_device_lease_any(s, "hifive1-revb", NULL, 11, "host:2", 60000, id, sizeof(id)), 0);
+	assert_string_equal(id, "rv-2");
+	assert_int_equal(store_device_lease_any(s, "hifive1-revb", NULL, 12, "host:3", 60000, id, sizeof(id)),
+			 ERR_NOTFOUND);
+	assert_int_equal(store_device_unlease(s, "rv-2", 11), 0);
+	/* The retry of an error goes to another device than the one that failed. */
+	assert_int_equal(store_device_lease_any(s, "hifive1-revb", "rv-2", 12, "host:3", 60000, id, sizeof(id)),
+			 ERR_NOTFOUND);
+	assert_int_equal(store_device_refresh(s, "rv-1", 10, 60000), 0);
+	assert_int_equal(store_device_refresh(s, "rv-1", 99, 60000), ERR_CONFLICT);
+
+	/* A holder that stops refreshing (killed) loses the lease at expiry. */
+	assert_int_equal(store_device_lease(s, "rv-2", 13, "host:4", 50), 0);
+	usleep(120 * 1000);
+	assert_int_equal(store_device_get(s, "rv-2", &d), 0);
+	assert_string_equal(d.state, "idle");
+	assert_int_equal(d.lease_job, 0);
+	store_device_release(&d);
+	assert_int_equal(store_device_refresh(s, "rv-2", 13, 60000), ERR_CONFLICT);
+	assert_int_equal(store_device_lease(s, "rv-2", 14, "host:5", 60000), 0);
+	assert_int_equal(store_device_unlease(s, "rv-2", 14), 0);
+
+	/* Locked and offline devices are out of service. */
+	assert_int_equal(store_device_lock(s, "nrf-1", "probe replaced"), 0);
+	assert_int_equal(store_device_lease(s, "nrf-1", 20, "h", 60000), ERR_CONFLICT);
+	assert_string_equal(err_msg(), "device nrf-1 is locked: probe replaced");
+	assert_int_equal(store_device_unlock(s, "nrf-1"), 0);
+	assert_int_equal(store_device_lease(s, "nrf-1", 20, "h", 60000), 0);
+	assert_int_equal(store_device_unlease(s, "nrf-1", 20), 0);
+	for (int i = 1; i <= 3; i++) {
+		assert_int_equal(store_device_infra_error(s, "rv-2", "flash: verify failed", 3, &offline), 0);
+		assert_int_equal(offline, i == 3);
+	}
+	assert_int_equal(store_device_get(s, "rv-2", &d), 0);
+	assert_string_equal(d.state, "offline");
+	assert_string_equal(d.offline_reason, "3 consecutive infrastructure errors, last: flash: verify failed");
+	store_device_release(&d);
+	assert_int_equal(store_device_lease(s, "rv-2", 21, "h", 60000), ERR_CONFLICT);
+	/* A passing health check brings it back and clears the count. */
+	assert_int_equal(store_device_health(s, "rv-2", true, "banner in 812 ms"), 0);
+	assert_int_equal(store_device_get(s, "rv-2", &d), 0);
+	assert_string_equal(d.state, "idle");
+	assert_int_equal(d.infra_errors, 0);
+	assert_string_equal(d.health_status, "ok");
+	assert_true(d.health_at > 0);
+	store_device_release(&d);
+	assert_int_equal(store_device_lock(s, "nope", "x"), ERR_NOTFOUND);
+	assert_string_equal(err_msg(), "no device 'nope' in the rack");
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +347,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unsupported_and_unopenable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builds_cache_and_artifacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jobs_and_results, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_leases, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
