@@ -18,5 +18,6 @@ int cmd_boards(int argc, char **argv);
 
 /* Creates dir and its parents (like mkdir -p); 0 or ERR_IO with the path. */
 int cmd_ensure_dir(const char *dir);
+int cmd_forge(int argc, char **argv);
 
 #endif

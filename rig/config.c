@@ -1088,8 +1088,11 @@ static void apply_config_defaults(struct config *cfg)
 		cfg->webhook_max_body = (int64_t)5 << 20;
 	for (size_t i = 0; i < cfg->forges.n; i++) {
 		struct forge *f = &cfg->forges.v[i];
-		static const char *default_refspecs[] = { "+refs/heads/*:refs/heads/*",
-							  "+refs/pull/*/head:refs/pull/*/head" };
+		/* What each kind of forge calls a change under review. */
+		static const char *github_refspecs[] = { "+refs/heads/*:refs/heads/*",
+							 "+refs/pull/*/head:refs/pull/*/head" };
+		static const char *gitlab_refspecs[] = { "+refs/heads/*:refs/heads/*",
+							 "+refs/merge-requests/*/head:refs/merge-requests/*/head" };
 
 		if (!f->kind)
 			f->kind = "git";
@@ -1100,7 +1103,8 @@ static void apply_config_defaults(struct config *cfg)
 		if (f->poll_interval == 0)
 			f->poll_interval = 60;
 		if (f->refspecs.n == 0) {
-			f->refspecs.v = (const char **)default_refspecs;
+			f->refspecs.v = (const char **)(strcmp(f->kind, "gitlab") == 0 ? gitlab_refspecs
+											 : github_refspecs);
 			f->refspecs.n = 2;
 		}
 		f->webhook_secret_file = resolve(a, root, f->webhook_secret_file);

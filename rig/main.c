@@ -1,10 +1,13 @@
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "err.h"
+#include "forge.h"
 #include "log.h"
 
 #ifndef RIG_VERSION
@@ -43,6 +46,16 @@ static void usage(FILE *to)
 		fprintf(to, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fputs("\nEvery command takes -c FILE (default: the built-in configuration, QEMU\n"
 	      "targets only). 'rig <command> --help' tells more.\n", to);
+}
+
+static bool needs_git(const char *command)
+{
+	static const char *const git_commands[] = { "run", "serve", "demo", "forge" };
+
+	for (size_t c = 0; c < sizeof(git_commands) / sizeof(git_commands[0]); c++)
+		if (strcmp(command, git_commands[c]) == 0)
+			return true;
+	return false;
 }
 
 /* Children must not inherit a closed stdio slot that a later open() would fill. */
@@ -89,9 +102,19 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* libgit2 and its socket streams are process-wide: set up once, before
+	 * any thread, by the commands that touch git only (its TLS set-up reads
+	 * the system's certificates: time `rig check` need not spend). */
+	if (needs_git(argv[i]) && forge_global_init() != 0) {
+		fprintf(stderr, "rig: %s\n", err_msg());
+		return EXIT_INFRA;
+	}
 	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
 		if (strcmp(argv[i], commands[c].name) == 0)
 			return commands[c].run(argc - i, argv + i);
+	/* Plumbing for tests and operators, left out of --help. */
+	if (strcmp(argv[i], "forge") == 0)
+		return cmd_forge(argc - i, argv + i);
 	fprintf(stderr, "rig: '%s' is not a rig command; see 'rig --help'\n", argv[i]);
 	return EXIT_USAGE;
 }
