@@ -299,6 +299,8 @@ static void test_private_mounts(void **state)
 	assert_true(is_mount_point(child_dir));
 	umount2(child_dir, MNT_DETACH);
 	umount2(dir, MNT_DETACH);
+	/* The first child made child_dir beneath the tmpfs it no longer saw. */
+	rmdir(child_dir);
 	rmdir(dir);
 }
 
