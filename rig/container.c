@@ -31,6 +31,7 @@
 #define CHORE_TIMEOUT_MS (120 * 1000)
 /* After a deadline: SIGTERM to the client, then SIGKILL; the container is removed next. */
 #define RUN_GRACE_MS 2000
+#define BUILD_GRACE_MS 10000
 #define HASH_MAX_ENTRIES 10000
 #define NAME_MAX_LEN 64
 /* podman's rootful default for RLIMIT_NOFILE and RLIMIT_NPROC. */
@@ -722,6 +723,8 @@ static int build_image(const struct container_image *img, const struct container
 	}
 	runtime_proc_opts(&o, env, c, (const char *const *)argv.v, NULL);
 	o.timeout_ms = c->build_timeout_ms;
+	/* On SIGTERM podman removes its working containers; give it the time. */
+	o.grace_ms = BUILD_GRACE_MS;
 	o.err_to_out = true;
 	o.out_cap = c->output_cap;
 	proc_result_init(&r);
