@@ -618,21 +618,30 @@ static void log_append(FILE *log, const char *what, const struct buf *out)
 }
 
 /*
- * The per-name build lock of this data dir: waits up to timeout_ms for a
- * concurrent build of the same image to end. Returns the descriptor or a
- * negative code.
+ * The build lock of one tag: waits up to timeout_ms for a concurrent build of
+ * the same image to end. The image store belongs to the machine, not to one
+ * rig, so the lock lives in /run/lock where it can (every rig, every worktree
+ * and CI job on the machine sees it), else under the data dir. Returns the
+ * descriptor or a negative code.
  */
-static int lock_build(const struct container *c, const char *name, int timeout_ms)
+static int lock_build(const struct container *c, const struct container_image *img, int timeout_ms)
 {
+	static const char machine_locks[] = "/run/lock";
 	char path[PATH_MAX];
 	long long deadline = proc_now_ms() + timeout_ms;
-	int fd, rc;
+	int fd, rc, n;
 
-	if (snprintf(path, sizeof(path), "%s/containers/locks", c->data_dir) >= (int)sizeof(path))
-		return err_set(ERR_INVALID, "data dir path too long: %s", c->data_dir);
-	if ((rc = mkdir_p(path)) != 0)
-		return rc;
-	if (snprintf(path, sizeof(path), "%s/containers/locks/%s.lock", c->data_dir, name) >= (int)sizeof(path))
+	if (access(machine_locks, W_OK) == 0) {
+		n = snprintf(path, sizeof(path), "%s/rig-image-%s-%.12s.lock", machine_locks, img->name, img->hash);
+	} else {
+		if (snprintf(path, sizeof(path), "%s/containers/locks", c->data_dir) >= (int)sizeof(path))
+			return err_set(ERR_INVALID, "data dir path too long: %s", c->data_dir);
+		if ((rc = mkdir_p(path)) != 0)
+			return rc;
+		n = snprintf(path, sizeof(path), "%s/containers/locks/%s-%.12s.lock", c->data_dir, img->name,
+			     img->hash);
+	}
+	if (n >= (int)sizeof(path))
 		return err_set(ERR_INVALID, "data dir path too long: %s", c->data_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -645,7 +654,7 @@ static int lock_build(const struct container *c, const char *name, int timeout_m
 		}
 		if (proc_now_ms() >= deadline) {
 			close(fd);
-			return err_set(ERR_TIMEOUT, "another build of image %s held %s for over %d s", name,
+			return err_set(ERR_TIMEOUT, "another build of %s held %s for over %d s", img->tag,
 				       path, timeout_ms / 1000);
 		}
 		poll(NULL, 0, 200);
@@ -795,7 +804,7 @@ int container_image_ensure(struct container_image *out, const struct container *
 	if (!absent)
 		goto done;
 
-	lock = lock_build(c, name, c->build_timeout_ms);
+	lock = lock_build(c, out, c->build_timeout_ms);
 	if (lock < 0) {
 		err_prefix("image %s", name);
 		return image_fail(out, lock == ERR_TIMEOUT ? CONTAINER_ERR_BUILD : CONTAINER_ERR_SETUP, lock, start);

@@ -168,8 +168,8 @@ void container_image_release(struct container_image *img);
 
 /*
  * Makes sure the image of containers/<name>/ exists, building it (and the
- * base image first) when its tag is absent; concurrent callers of one data
- * dir build it once. Returns 0 with out filled, or a negative ERR_* with
+ * base image first) when its tag is absent; concurrent callers on one
+ * machine build it once. Returns 0 with out filled, or a negative ERR_* with
  * out->error saying what failed and the last error saying why.
  */
 int container_image_ensure(struct container_image *out, const struct container *c, const char *name);

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,15 +171,34 @@ static void test_image_built_once_then_cached(void **state)
 	container_image_release(&second);
 }
 
+struct ensure_job {
+	const struct container *c;
+	const char *name;
+	struct container_image img;
+	int rc;
+	char msg[ERR_MSG_MAX];
+};
+
+static void *ensure_thread(void *arg)
+{
+	struct ensure_job *job = arg;
+
+	job->rc = container_image_ensure(&job->img, job->c, job->name);
+	snprintf(job->msg, sizeof(job->msg), "%s", job->rc ? err_msg() : "");
+	return NULL;
+}
+
 static void test_edited_containerfile_gets_new_tag(void **state)
 {
 	struct fixture *fx = *state;
-	struct container_image before, after, again;
+	struct container_image before, again;
+	struct ensure_job jobs[2] = { { .c = &fx->scratch, .name = "tiny" }, { .c = &fx->scratch, .name = "tiny" } };
+	pthread_t threads[2];
+	struct container_image *after;
 	char path[256], nonce[128];
 	FILE *f;
 
 	container_image_init(&before);
-	container_image_init(&after);
 	container_image_init(&again);
 	if (container_image_ensure(&before, &fx->scratch, "tiny") != 0)
 		fail_msg("tiny: %s", err_msg());
@@ -190,26 +210,37 @@ static void test_edited_containerfile_gets_new_tag(void **state)
 	snprintf(nonce, sizeof(nonce), "LABEL rig.test.nonce=\"%d-%lld\"\n", (int)getpid(), proc_now_ms());
 	fputs(nonce, f);
 	fclose(f);
-	if (container_image_ensure(&after, &fx->scratch, "tiny") != 0)
-		fail_msg("tiny edited: %s", err_msg());
-	assert_string_not_equal(after.tag, before.tag);
-	assert_string_not_equal(after.id, before.id);
-	assert_true(after.built);
-	assert_non_null(after.log_path);
-	assert_int_equal(access(after.log_path, R_OK), 0);
-	print_message("# edited tiny image built in %ld ms\n", after.duration_ms);
+	/* Two threads sharing one context want it at once: one builds, one waits and finds it. */
+	for (int i = 0; i < 2; i++) {
+		container_image_init(&jobs[i].img);
+		assert_int_equal(pthread_create(&threads[i], NULL, ensure_thread, &jobs[i]), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(threads[i], NULL);
+		if (jobs[i].rc != 0)
+			fail_msg("tiny edited: %s", jobs[i].msg);
+	}
+	assert_true(jobs[0].img.built != jobs[1].img.built);
+	assert_string_equal(jobs[0].img.id, jobs[1].img.id);
+	after = jobs[0].img.built ? &jobs[0].img : &jobs[1].img;
+	assert_string_not_equal(after->tag, before.tag);
+	assert_string_not_equal(after->id, before.id);
+	assert_non_null(after->log_path);
+	assert_int_equal(access(after->log_path, R_OK), 0);
+	print_message("# edited tiny image built in %ld ms\n", after->duration_ms);
 
 	/* Unchanged since: found, not built. */
 	assert_int_equal(container_image_ensure(&again, &fx->scratch, "tiny"), 0);
 	assert_false(again.built);
-	assert_string_equal(again.tag, after.tag);
+	assert_string_equal(again.tag, after->tag);
 	{
-		const char *rmi[] = { "podman", "rmi", "--force", after.tag, NULL };
+		const char *rmi[] = { "podman", "rmi", "--force", after->tag, NULL };
 
 		run_ok(rmi);
 	}
 	container_image_release(&before);
-	container_image_release(&after);
+	container_image_release(&jobs[0].img);
+	container_image_release(&jobs[1].img);
 	container_image_release(&again);
 }
 
