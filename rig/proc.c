@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -135,13 +137,38 @@ static void close_pair(int fds[2])
 	fds[0] = fds[1] = -1;
 }
 
+/*
+ * What a child that could not get to exec tells the parent through the
+ * report pipe: the step that failed and its errno.
+ */
+enum child_step {
+	STEP_START = 0,		/* stdio, cwd or the exec itself */
+	STEP_UNSHARE,
+	STEP_PRIVATE,
+	STEP_UNMOUNT,		/* + the index in opts->unmount */
+};
+
+struct child_report {
+	int step;
+	int err;
+};
+
+static void child_fail(int report_fd, int step)
+{
+	struct child_report r = { step, errno };
+
+	if (write(report_fd, &r, sizeof(r)) < 0) {
+		/* the parent then sees exit status 127 */
+	}
+	_exit(127);
+}
+
 /* In the child, between fork and exec: async-signal-safe calls only. */
-static void child_setup(int in, int out, int errfd, const char *cwd, int report_fd)
+static void child_setup(int in, int out, int errfd, const struct proc_opts *opts, int report_fd)
 {
 	static const int reset[] = { SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGQUIT, SIGUSR1, SIGUSR2 };
 	struct sigaction sa;
 	sigset_t none;
-	int e;
 
 	setpgid(0, 0);
 	memset(&sa, 0, sizeof(sa));
@@ -151,16 +178,19 @@ static void child_setup(int in, int out, int errfd, const char *cwd, int report_
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
-		goto fail;
-	if (cwd && chdir(cwd) < 0)
-		goto fail;
-	return;
-fail:
-	e = errno;
-	if (write(report_fd, &e, sizeof(e)) < 0) {
-		/* nothing more can be done in the child */
+		child_fail(report_fd, STEP_START);
+	if (opts->private_mounts || opts->unmount) {
+		if (unshare(CLONE_NEWNS) < 0)
+			child_fail(report_fd, STEP_UNSHARE);
+		/* Without this, what follows would propagate back to the rig's mounts. */
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			child_fail(report_fd, STEP_PRIVATE);
+		for (int i = 0; opts->unmount && opts->unmount[i]; i++)
+			if (umount2(opts->unmount[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+				child_fail(report_fd, STEP_UNMOUNT + i);
 	}
-	_exit(127);
+	if (opts->cwd && chdir(opts->cwd) < 0)
+		child_fail(report_fd, STEP_START);
 }
 
 static int open_null(int flags)
@@ -180,7 +210,8 @@ int proc_spawn(struct proc *p, const struct proc_opts *opts)
 	int nul_r = -1, nul_w = -1;
 	char *path = NULL;
 	char **env = NULL;
-	int rc = ERR_IO, e = 0;
+	struct child_report report_msg = { 0, 0 };
+	int rc = ERR_IO;
 	ssize_t got;
 	pid_t pid;
 
@@ -250,27 +281,31 @@ int proc_spawn(struct proc *p, const struct proc_opts *opts)
 		goto cleanup;
 	}
 	if (pid == 0) {
-		child_setup(child_in, child_out, child_err, opts->cwd, report[1]);
+		child_setup(child_in, child_out, child_err, opts, report[1]);
 		/* Every descriptor but stdio goes; report[1] closes on exec. */
 		if (report[1] > 3)
 			close_range(3, (unsigned int)report[1] - 1, 0);
 		close_range((unsigned int)report[1] + 1, ~0U, 0);
 		execve(path, (char *const *)opts->argv, env);
-		e = errno;
-		if (write(report[1], &e, sizeof(e)) < 0) {
-			/* the parent then sees exit status 127 */
-		}
-		_exit(127);
+		child_fail(report[1], STEP_START);
 	}
 	/* Also set from the parent: no window where a signal to the group misses it. */
 	setpgid(pid, pid);
 	close(report[1]);
 	report[1] = -1;
-	got = read(report[0], &e, sizeof(e));
-	if (got == (ssize_t)sizeof(e)) {
+	got = read(report[0], &report_msg, sizeof(report_msg));
+	if (got == (ssize_t)sizeof(report_msg)) {
 		waitpid(pid, NULL, 0);
-		errno = e;
-		err_errno(ERR_IO, "starting '%s'", opts->argv[0]);
+		errno = report_msg.err;
+		if (report_msg.step == STEP_UNSHARE)
+			err_errno(ERR_IO, "starting '%s': private mount namespace", opts->argv[0]);
+		else if (report_msg.step == STEP_PRIVATE)
+			err_errno(ERR_IO, "starting '%s': making / private", opts->argv[0]);
+		else if (report_msg.step >= STEP_UNMOUNT)
+			err_errno(ERR_IO, "starting '%s': unmounting %s", opts->argv[0],
+				  opts->unmount[report_msg.step - STEP_UNMOUNT]);
+		else
+			err_errno(ERR_IO, "starting '%s'", opts->argv[0]);
 		goto cleanup;
 	}
 

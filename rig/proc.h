@@ -8,6 +8,11 @@
  * resolved in the parent, so a missing binary is reported as ERR_NOTFOUND
  * before anything forks.
  *
+ * On request (private_mounts, unmount) the child also gets a private mount
+ * namespace in which given paths are detached before exec: this is how podman
+ * runs on a host whose cgroup layout crun rejects (see container.h), without
+ * a shell and without touching the rig's own mounts.
+ *
  * Two ways in:
  *  - proc_run(): run to completion with a deadline, capturing stdout/stderr up
  *    to a cap. When the deadline passes the group gets SIGTERM, then SIGKILL
@@ -37,6 +42,17 @@ struct proc_opts {
 	const char *const *argv;	/* required; argv[0] searched in PATH */
 	const char *cwd;		/* NULL: the rig's */
 	const char *const *env;		/* NULL-terminated NAME=VALUE added or replaced */
+
+	/*
+	 * The child unshares its mount namespace and makes / recursively
+	 * private, so nothing it mounts or unmounts reaches the rig; then each
+	 * path of unmount (NULL-terminated, may be NULL) is detached
+	 * (MNT_DETACH). A path that is not a mount point is skipped. Needs
+	 * CAP_SYS_ADMIN; a failure is reported by proc_spawn/proc_run, naming
+	 * the step.
+	 */
+	bool private_mounts;
+	const char *const *unmount;
 
 	/* proc_spawn only */
 	enum proc_stdio in, out, err;

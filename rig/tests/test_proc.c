@@ -4,10 +4,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -217,6 +220,113 @@ static void test_bad_cwd_reported(void **state)
 	assert_non_null(strstr(err_msg(), "No such file"));
 }
 
+/*
+ * The mount tests change mounts, so the test process first moves into a
+ * mount namespace of its own, cut from the host's (private) and then made
+ * shared again: a child that forgot to make its copy private would then
+ * propagate its mounts back to us, which is what the tests look for.
+ * Without CAP_SYS_ADMIN they are skipped.
+ */
+static int mount_sandbox(char *dir, size_t len)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return -1;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) < 0)
+		return -1;
+	snprintf(dir, len, "/tmp/rig-proc-mnt-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	return 0;
+}
+
+static bool is_mount_point(const char *dir)
+{
+	char parent[512];
+	struct stat a, b;
+
+	snprintf(parent, sizeof(parent), "%s/..", dir);
+	return stat(dir, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+static void test_private_mounts(void **state)
+{
+	char dir[64], marker[128], child_dir[128];
+	const char *unmount[] = { NULL, "/no/such/mount/point", NULL };
+	const char *argv[] = { "sh", "-c", "", NULL };
+	char script[512];
+	struct proc_opts o = { .argv = argv, .timeout_ms = 5000, .unmount = unmount };
+	struct proc_result r;
+	FILE *f;
+
+	(void)state;
+	if (mount_sandbox(dir, sizeof(dir)) < 0)
+		skip();
+	assert_int_equal(mount("rig-test", dir, "tmpfs", 0, "size=1m"), 0);
+	snprintf(marker, sizeof(marker), "%s/marker", dir);
+	f = fopen(marker, "w");
+	assert_non_null(f);
+	fclose(f);
+	snprintf(child_dir, sizeof(child_dir), "%s/child", dir);
+	assert_int_equal(mkdir(child_dir, 0755), 0);
+
+	/*
+	 * In the child the tmpfs is detached (the marker is gone) and a tmpfs
+	 * it mounts itself stays its own; a path that is no mount point is
+	 * skipped without complaint.
+	 */
+	unmount[0] = dir;
+	snprintf(script, sizeof(script),
+		 "test -e %s && echo visible || echo detached; mkdir -p %s && mount -t tmpfs x %s && echo mounted",
+		 marker, child_dir, child_dir);
+	argv[2] = script;
+	proc_result_init(&r);
+	assert_int_equal(proc_run(&r, &o), 0);
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.out.data, "detached\nmounted\n");
+	proc_result_release(&r);
+	/* The rig's view is untouched: its tmpfs is there, the child's is not. */
+	assert_int_equal(access(marker, F_OK), 0);
+	assert_false(is_mount_point(child_dir));
+
+	/* Without the option the same mount reaches us: the check above means something. */
+	o.unmount = NULL;
+	snprintf(script, sizeof(script), "mount -t tmpfs x %s", child_dir);
+	proc_result_init(&r);
+	assert_int_equal(proc_run(&r, &o), 0);
+	assert_int_equal(r.exit_code, 0);
+	proc_result_release(&r);
+	assert_true(is_mount_point(child_dir));
+	umount2(child_dir, MNT_DETACH);
+	umount2(dir, MNT_DETACH);
+	/* The first child made child_dir beneath the tmpfs it no longer saw. */
+	rmdir(child_dir);
+	rmdir(dir);
+}
+
+static void test_private_mounts_failure_named(void **state)
+{
+	char dir[64], longpath[300];
+	const char *unmount[] = { longpath, NULL };
+	const char *argv[] = { "true", NULL };
+	struct proc_opts o = { .argv = argv, .timeout_ms = 5000, .unmount = unmount };
+	struct proc_result r;
+
+	(void)state;
+	if (mount_sandbox(dir, sizeof(dir)) < 0)
+		skip();
+	rmdir(dir);
+	/* A name longer than NAME_MAX: umount2 fails with ENAMETOOLONG, which must be reported. */
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	proc_result_init(&r);
+	assert_int_equal(proc_run(&r, &o), ERR_IO);
+	assert_non_null(strstr(err_msg(), "starting 'true': unmounting /aaa"));
+	assert_non_null(strstr(err_msg(), "too long"));
+	proc_result_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +340,8 @@ int main(void)
 		cmocka_unit_test(test_spawn_wait_stop),
 		cmocka_unit_test(test_spawn_exit_status),
 		cmocka_unit_test(test_bad_cwd_reported),
+		cmocka_unit_test(test_private_mounts),
+		cmocka_unit_test(test_private_mounts_failure_named),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
