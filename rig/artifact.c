@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmd.h"
 #include "err.h"
+#include "fsutil.h"
 
 static void to_hex(char hex[SHA256_HEX_LEN + 1], const unsigned char *md)
 {
@@ -131,7 +131,7 @@ int artifact_put(char hex[SHA256_HEX_LEN + 1], int64_t *size, char **stored, con
 	snprintf(final, sizeof(final), "%s/%s", dir, hex);
 	if (stat(final, &st) == 0 && st.st_size == *size)
 		goto done;
-	if ((rc = cmd_ensure_dir(dir)) != 0)
+	if ((rc = fs_mkdirs(dir)) != 0)
 		return rc;
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", final, (int)getpid());
 	if ((rc = copy_file(file, tmp)) != 0) {

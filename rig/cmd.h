@@ -15,9 +15,6 @@ enum {
 
 int cmd_check(int argc, char **argv);
 int cmd_boards(int argc, char **argv);
-
-/* Creates dir and its parents (like mkdir -p); 0 or ERR_IO with the path. */
-int cmd_ensure_dir(const char *dir);
 int cmd_forge(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "err.h"
+#include "fsutil.h"
 #include "store.h"
 
 static const char usage[] =
@@ -107,7 +108,7 @@ int cmd_boards(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (cmd_ensure_dir(cfg->data_dir) != 0 || store_open(&st, cfg->sqlite) != 0) {
+	if (fs_mkdirs(cfg->data_dir) != 0 || store_open(&st, cfg->sqlite) != 0) {
 		fprintf(stderr, "rig boards: %s\n", err_msg());
 		rc = EXIT_INFRA;
 		goto out;

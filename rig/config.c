@@ -15,6 +15,7 @@
 
 #include "arena.h"
 #include "err.h"
+#include "fsutil.h"
 #include "yaml.h"
 
 /* ------------------------------------------------------------------------ */
@@ -821,20 +822,6 @@ static const char *resolve(struct arena *a, const char *root, const char *path)
 	return arena_printf(a, "%s/%s", root, path);
 }
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static bool is_file(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -865,9 +852,9 @@ static size_t list_dir(struct arena *a, const char *dir, const char *suffix, con
 		if (suffix) {
 			size_t sl = strlen(suffix);
 
-			if (len <= sl || strcmp(e->d_name + len - sl, suffix) != 0 || !is_file(path))
+			if (len <= sl || strcmp(e->d_name + len - sl, suffix) != 0 || !fs_is_file(path))
 				continue;
-		} else if (!is_dir(path)) {
+		} else if (!fs_is_dir(path)) {
 			continue;
 		}
 		if (n == alloc) {
@@ -949,7 +936,7 @@ static void check_board(struct config *cfg, struct diags *d, struct board *b, co
 		const char *cf = arena_printf(cfg->arena, "%s/%s/Containerfile", cfg->containers_dir,
 					      b->build.image);
 
-		if (!is_file(cf))
+		if (!fs_is_file(cf))
 			problem_at(d, &b->build.image_pos,
 				   "build image '%s' not found (no %s)", b->build.image, cf);
 	}
@@ -985,10 +972,10 @@ static bool app_exists(const struct config *cfg, const struct suite *s, const ch
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/apps/%s", s->dir, app);
-	if (is_dir(path))
+	if (fs_is_dir(path))
 		return true;
 	snprintf(path, sizeof(path), "%s/apps/%s", cfg->kernel_dir, app);
-	return is_dir(path);
+	return fs_is_dir(path);
 }
 
 static void check_board_names(struct config *cfg, struct diags *d, const cfg_strlist *names,
@@ -1164,9 +1151,9 @@ static void check_config(struct config *cfg, struct diags *d)
 			problem_at(d, &r->pos, "size thresholds name unknown board '%s'", r->board);
 		check_limits(d, r);
 	}
-	if (!is_dir(cfg->boards_dir))
+	if (!fs_is_dir(cfg->boards_dir))
 		diags_add(d, cfg->file, 1, 1, "boards folder '%s' not found", cfg->boards_dir);
-	if (!is_dir(cfg->suites_dir))
+	if (!fs_is_dir(cfg->suites_dir))
 		diags_add(d, cfg->file, 1, 1, "suites folder '%s' not found", cfg->suites_dir);
 }
 
@@ -1196,7 +1183,7 @@ static void load_tree(struct config *cfg, struct loader *L, const char *today)
 	if (!cfg->rack_file) {
 		const char *path = arena_printf(cfg->arena, "%s/rack.yaml", cfg->boards_dir);
 
-		if (is_file(path))
+		if (fs_is_file(path))
 			cfg->rack_file = path;
 	}
 	if (cfg->rack_file) {
@@ -1213,7 +1200,7 @@ static void load_tree(struct config *cfg, struct loader *L, const char *today)
 		const char *path = arena_printf(cfg->arena, "%s/suite.yaml", dir);
 		struct suite *s = &cfg->all_suites.v[cfg->all_suites.n];
 
-		if (!is_file(path))
+		if (!fs_is_file(path))
 			continue;
 		s->file = path;
 		s->dir = dir;
