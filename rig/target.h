@@ -26,6 +26,7 @@ struct board;
 
 struct target_image {
 	const char *image;	/* the combined flash image: kernel and the case's apps */
+	const char *image_elf;	/* the same bytes as an ELF with one segment at address */
 	const char *kernel;	/* the kernel ELF (QEMU templates may use it) */
 	uint64_t address;	/* where the image starts: kernel_flash.origin */
 };
@@ -57,9 +58,8 @@ struct target {
 };
 
 /*
- * A QEMU target for board (which must have a qemu section). workdir holds its
- * console socket and QEMU's own output; it must exist and be short enough for
- * a unix socket path.
+ * A QEMU target for board (which must have a qemu section). workdir holds
+ * QEMU's own output; it must exist.
  */
 int target_qemu_new(struct target **out, const struct board *board, const char *workdir);
 

@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -21,7 +22,7 @@
 
 struct qemu_target {
 	struct target base;
-	char sock[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int port;			/* QEMU's console server on 127.0.0.1 */
 	char outlog[PATH_MAX];
 	struct proc qemu;
 	int console;
@@ -73,7 +74,28 @@ static void stop_qemu(struct qemu_target *q)
 		if (q->base.log)
 			q->base.log(q->base.log_user, "power off: qemu stopped");
 	}
-	unlink(q->sock);
+}
+
+/*
+ * A free loopback port for QEMU's console server. Another process could take
+ * it before QEMU binds it; QEMU then exits at once and the error says so.
+ */
+static int free_port(int *port)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return err_errno(ERR_IO, "socket");
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&addr, &len) < 0) {
+		close(fd);
+		return err_errno(ERR_IO, "finding a free loopback port");
+	}
+	*port = ntohs(addr.sin_port);
+	close(fd);
+	return 0;
 }
 
 static int qemu_power(struct target *t, bool on)
@@ -89,17 +111,18 @@ static int qemu_flash(struct target *t, const struct target_image *img)
 	const struct board *b = t->board;
 	struct tmpl_var vars[] = {
 		{ "image", img->image },
+		{ "image_elf", img->image_elf },
 		{ "kernel", img->kernel },
 	};
 	char **tmpl_out = NULL;
 	const char **argv = NULL;
-	char chardev[sizeof(q->sock) + 64];
+	char chardev[128];
 	size_t n = b->qemu.command.n;
 	int out_fd = -1, rc;
 	struct proc_opts o = { 0 };
 
 	stop_qemu(q);
-	rc = tmpl_argv(&tmpl_out, b->qemu.command.v, n, vars, 2);
+	rc = tmpl_argv(&tmpl_out, b->qemu.command.v, n, vars, 3);
 	if (rc)
 		return err_prefix("qemu command of board %s", b->name);
 	argv = calloc(n + 5, sizeof(*argv));
@@ -108,8 +131,16 @@ static int qemu_flash(struct target *t, const struct target_image *img)
 		goto cleanup;
 	}
 	memcpy(argv, tmpl_out, n * sizeof(*argv));
-	/* The console is a socket QEMU serves and waits on: the CPU runs only once the rig listens. */
-	snprintf(chardev, sizeof(chardev), "socket,id=rigcon,path=%s,server=on,wait=on", q->sock);
+	/*
+	 * The console is a socket QEMU serves and waits on: the CPU runs only
+	 * once the rig listens. TCP, not a Unix socket: QEMU 7.2's SiFive UART
+	 * drops what its chardev cannot take at once, and a Unix socket refuses
+	 * after a few hundred one-byte writes when the reader lags.
+	 */
+	if ((rc = free_port(&q->port)) != 0)
+		goto cleanup;
+	snprintf(chardev, sizeof(chardev), "socket,id=rigcon,host=127.0.0.1,port=%d,server=on,wait=on",
+		 q->port);
 	argv[n] = "-chardev";
 	argv[n + 1] = chardev;
 	argv[n + 2] = "-serial";
@@ -121,7 +152,6 @@ static int qemu_flash(struct target *t, const struct target_image *img)
 		rc = err_errno(ERR_IO, "qemu %s: cannot create %s", b->name, q->outlog);
 		goto cleanup;
 	}
-	unlink(q->sock);
 	o.argv = argv;
 	o.out = PROC_STDIO_FD;
 	o.out_fd = out_fd;
@@ -146,20 +176,23 @@ static int qemu_console_open(struct target *t)
 {
 	struct qemu_target *q = qt(t);
 	long long deadline = proc_now_ms() + CONNECT_DEADLINE_MS;
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 
 	if (!q->qemu.pid)
 		return err_set(ERR_INVALID, "qemu %s: console opened before flash", t->board->name);
-	memcpy(addr.sun_path, q->sock, sizeof(q->sock));
+	addr.sin_port = htons((uint16_t)q->port);
 	for (;;) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 		if (fd < 0)
 			return err_errno(ERR_IO, "qemu %s: socket", t->board->name);
 		if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+			int one = 1;
+
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			q->console = fd;
 			if (t->log)
-				t->log(t->log_user, "console: connected to %s", q->sock);
+				t->log(t->log_user, "console: connected to 127.0.0.1:%d", q->port);
 			return 0;
 		}
 		close(fd);
@@ -171,8 +204,8 @@ static int qemu_console_open(struct target *t)
 				       t->board->name, proc_exit_status(&q->qemu), tail[0] ? tail : "no output");
 		}
 		if (proc_now_ms() > deadline)
-			return err_set(ERR_TIMEOUT, "qemu %s: console socket %s not ready within %d ms",
-				       t->board->name, q->sock, CONNECT_DEADLINE_MS);
+			return err_set(ERR_TIMEOUT, "qemu %s: console port %d not ready within %d ms",
+				       t->board->name, q->port, CONNECT_DEADLINE_MS);
 		poll(NULL, 0, 20);
 	}
 }
@@ -272,11 +305,6 @@ int target_qemu_new(struct target **out, const struct board *board, const char *
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return err_set(ERR_NOMEM, "out of memory");
-	if ((size_t)snprintf(q->sock, sizeof(q->sock), "%s/console.sock", workdir) >= sizeof(q->sock)) {
-		free(q);
-		return err_set(ERR_INVALID, "qemu %s: work folder path too long for a socket: %s", board->name,
-			       workdir);
-	}
 	snprintf(q->outlog, sizeof(q->outlog), "%s/qemu.log", workdir);
 	q->base.ops = &qemu_ops;
 	q->base.board = board;
