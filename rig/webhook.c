@@ -766,8 +766,8 @@ static bool github_merge_group(struct hook *h)
 		return false;
 	h->ev.base_sha = h->base_sha;
 	/* gh-readonly-queue/<base>/pr-<number>-<sha>: the PR at the head of this group. */
-	if ((pr = strstr(h->ref, "/pr-")) != NULL)
-		h->ev.number = strtoll(pr + 4, NULL, 10);
+	if ((pr = strstr(h->ref, "/pr-")) != NULL && (h->ev.number = strtoll(pr + 4, NULL, 10)) < 0)
+		h->ev.number = 0;
 	h->ev.title = first_line(h, str_at(h->root, "merge_group.head_commit.message"));
 	h->ev.author = str_at(h->root, "sender.login");
 	h->ev.clone_url = str_at(h->root, "repository.clone_url");

@@ -856,6 +856,177 @@ static void test_refuses_a_readable_secret(void **state)
 	write_file("hello.secret", HELLO_SECRET "\n", 0600);
 }
 
+/* ---- mutated payloads ---- */
+
+static unsigned next_random(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 8) & 0xFFFFFF;
+}
+
+/* The fields the receiver reads, per fixture: where a wrong type or value hurts most. */
+static const char *const github_paths[] = {
+	"action", "number", "pull_request", "pull_request.number", "pull_request.head", "pull_request.head.sha",
+	"pull_request.base.ref", "pull_request.base.sha", "pull_request.title", "pull_request.user",
+	"pull_request.user.login", "repository", "repository.full_name", "repository.clone_url", "ref", "after",
+	"before", "deleted", "head_commit", "head_commit.message", "merge_group", "merge_group.head_ref",
+	"merge_group.head_sha", "merge_group.base_ref", "merge_group.base_sha", "sender.login", NULL,
+};
+
+static const char *const gitlab_paths[] = {
+	"object_kind", "object_attributes", "object_attributes.action", "object_attributes.iid",
+	"object_attributes.oldrev", "object_attributes.last_commit", "object_attributes.last_commit.id",
+	"object_attributes.target_branch", "object_attributes.title", "project", "project.path_with_namespace",
+	"project.git_http_url", "user.username", "user_username", "ref", "after", "before", "commits", NULL,
+};
+
+static json_t *odd_value(unsigned *seed)
+{
+	static const char *const strings[] = {
+		"", "refs/heads/../x", "refs/pull/1/head", "0000000000000000000000000000000000000000",
+		"EC26C3E57CA3A959CA5AAD62DE7213C562F8C821", "main\n", "\xC3\xA9t\xC3\xA9", "a b", "--upload-pack=x",
+		"refs/heads/gh-readonly-queue/main/pr-99999999999999999999-x",
+	};
+
+	switch (next_random(seed) % 8) {
+	case 0:
+		return json_null();
+	case 1:
+		return json_integer((json_int_t)next_random(seed) - 8000000);
+	case 2:
+		return json_real(1.5);
+	case 3:
+		return json_true();
+	case 4:
+		return json_pack("[i, s]", 1, "x");
+	case 5:
+		return json_pack("{s:s}", "sha", "x");
+	case 6: {
+		char longer[5000];
+
+		memset(longer, 'a', sizeof(longer) - 1);
+		longer[sizeof(longer) - 1] = '\0';
+		return json_string(longer);
+	}
+	default:
+		return json_string(strings[next_random(seed) % (sizeof(strings) / sizeof(strings[0]))]);
+	}
+}
+
+/* Sets (or deletes) the value at a dotted path, when its parents are objects. */
+static void mutate_at(json_t *root, const char *path, unsigned *seed)
+{
+	char parent[128];
+	const char *dot = strrchr(path, '.');
+	json_t *obj = root;
+
+	if (dot) {
+		snprintf(parent, sizeof(parent), "%.*s", (int)(dot - path), path);
+		for (char *p = parent, *k; (k = strsep(&p, ".")) != NULL;)
+			obj = json_object_get(obj, k);
+	}
+	if (!json_is_object(obj))
+		return;
+	if (next_random(seed) % 5 == 0)
+		json_object_del(obj, dot ? dot + 1 : path);
+	else
+		json_object_set_new(obj, dot ? dot + 1 : path, odd_value(seed));
+}
+
+static void check_event(const struct seen *s)
+{
+	size_t n = strlen(s->head_sha);
+
+	assert_true(n == 40 || n == 64);
+	assert_int_equal(strspn(s->head_sha, "0123456789abcdef"), n);
+	assert_true(strncmp(s->ref, "refs/", 5) == 0);
+	assert_null(strstr(s->ref, ".."));
+	assert_null(strchr(s->ref, ' '));
+	assert_null(strchr(s->base_ref, '\n'));
+}
+
+/*
+ * Authenticated but mangled payloads (fields of the wrong type, missing,
+ * odd values, bytes flipped, cut short): each gets an answer that is not a
+ * server error, and whatever is queued is still well-formed. Run under
+ * ASan/UBSan by make check.
+ */
+static void test_mutated_payloads_never_crash(void **state)
+{
+	static const struct {
+		const char *file, *event;
+		bool gitlab;
+	} sources[] = {
+		{ "github/pull_request-opened.json", "pull_request", false },
+		{ "github/pull_request-closed.json", "pull_request", false },
+		{ "github/merge_group-checks_requested.json", "merge_group", false },
+		{ "github/push.json", "push", false },
+		{ "gitlab/merge_request-update.json", "Merge Request Hook", true },
+		{ "gitlab/push.json", "Push Hook", true },
+	};
+	unsigned seed = 20261121;
+	int answers[600] = { 0 };
+
+	(void)state;
+	for (int i = 0; i < 360; i++) {
+		const size_t which = (size_t)i % (sizeof(sources) / sizeof(sources[0]));
+		const char *const *paths = sources[which].gitlab ? gitlab_paths : github_paths;
+		size_t npaths = 0, len, before = nseen();
+		char *text = fixture(sources[which].file, &len), *body;
+		json_t *root = json_loadb(text, len, 0, NULL);
+		char delivery[64], event[96], tok[64], id[96], sig[128];
+		const char *headers[6] = { "Content-Type: application/json", event, id, NULL, NULL, NULL };
+		struct reply r;
+
+		while (paths[npaths])
+			npaths++;
+		if (strcmp(sources[which].event, "push") == 0)
+			branch_push(root);
+		for (unsigned m = 0, count = 1 + next_random(&seed) % 3; m < count; m++)
+			mutate_at(root, paths[next_random(&seed) % npaths], &seed);
+		body = json_dumps(root, 0);
+		len = strlen(body);
+		/* A few are damaged as bytes, not as JSON. */
+		if (i % 7 == 3)
+			body[next_random(&seed) % len] ^= (char)(1 + next_random(&seed) % 255);
+		if (i % 11 == 5)
+			len = next_random(&seed) % len;
+		snprintf(delivery, sizeof(delivery), "d-mut-%d", i);
+		if (sources[which].gitlab) {
+			snprintf(event, sizeof(event), "X-Gitlab-Event: %s", sources[which].event);
+			snprintf(id, sizeof(id), "X-Gitlab-Event-UUID: %s", delivery);
+			snprintf(tok, sizeof(tok), "X-Gitlab-Token: %s", LAB_TOKEN);
+			headers[3] = tok;
+			assert_int_equal(client_request(&r, "POST", t.gitlab_url, headers, body, len), 0);
+		} else {
+			snprintf(event, sizeof(event), "X-GitHub-Event: %s", sources[which].event);
+			snprintf(id, sizeof(id), "X-GitHub-Delivery: %s", delivery);
+			sign(sig, sizeof(sig), strstr(sources[which].file, "merge_group") ? OCTO_SECRET : HELLO_SECRET,
+			     body, len);
+			headers[3] = sig;
+			assert_int_equal(client_request(&r, "POST", t.url, headers, body, len), 0);
+		}
+		if (r.status >= 500 || (r.status != 200 && r.status != 202 && r.status != 400 && r.status != 404))
+			fprintf(stderr, "mutation %d of %s: %ld %s\n%.*s\n", i, sources[which].file, r.status,
+				r.body.data, (int)len, body);
+		assert_true(r.status == 200 || r.status == 202 || r.status == 400 || r.status == 404);
+		assert_true(r.ms < 5000);
+		answers[r.status]++;
+		if (r.status == 202) {
+			assert_int_equal(nseen(), before + 1);
+			check_event(last_seen());
+		} else {
+			assert_int_equal(nseen(), before);
+		}
+		reply_release(&r);
+		free(body);
+		json_decref(root);
+		free(text);
+	}
+	printf("# 360 mutated payloads: %d queued, %d ignored or duplicate, %d refused (400), %d unknown repository\n",
+	       answers[202], answers[200], answers[400], answers[404]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -874,6 +1045,7 @@ int main(void)
 		cmocka_unit_test(test_other_methods_and_kinds),
 		cmocka_unit_test(test_concurrent_deliveries),
 		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_mutated_payloads_never_crash),
 		cmocka_unit_test(test_refuses_a_readable_secret),
 	};
 	int rc;
