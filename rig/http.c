@@ -2,6 +2,7 @@
 
 #include <civetweb.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "log.h"
@@ -25,6 +27,9 @@ struct route {
 struct http_server {
 	struct mg_context *ctx;
 	int port;
+	struct sockaddr_storage self;	/* where a connection reaches this server, to wake it */
+	socklen_t self_len;
+	bool stopped;			/* mg_stop has returned; guarded by lock */
 
 	/* Guards inflight and stopping; idle is signalled when inflight drops to 0. */
 	pthread_mutex_t lock;
@@ -350,6 +355,62 @@ static int listening_ports(char *out, size_t n, const char *listen)
 	return 0;
 }
 
+/* An address of this server from its civetweb "listening_ports" value: loopback for a wildcard. */
+static void self_address(struct http_server *srv, const char *ports)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&srv->self;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&srv->self;
+	char host[INET6_ADDRSTRLEN + 2] = "";
+	const char *colon = strrchr(ports, ':');
+
+	if (colon && (size_t)(colon - ports) < sizeof(host))
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - ports), ports);
+	memset(&srv->self, 0, sizeof(srv->self));
+	if (host[0] == '[') {
+		host[strlen(host) - 1] = '\0';
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)srv->port);
+		if (inet_pton(AF_INET6, host + 1, &v6->sin6_addr) != 1 || IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr))
+			v6->sin6_addr = in6addr_loopback;
+		srv->self_len = sizeof(*v6);
+		return;
+	}
+	v4->sin_family = AF_INET;
+	v4->sin_port = htons((uint16_t)srv->port);
+	if (!host[0] || inet_pton(AF_INET, host, &v4->sin_addr) != 1 || v4->sin_addr.s_addr == htonl(INADDR_ANY))
+		v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	srv->self_len = sizeof(*v4);
+}
+
+/*
+ * civetweb's listener looks at its stop flag only between polls of up to
+ * two seconds; a connection ends the poll at once, so a stop keeps to its
+ * deadline instead of taking those seconds.
+ */
+static void *nudge(void *arg)
+{
+	struct http_server *srv = arg;
+	struct timespec pause = { 0, 50 * 1000000 };
+
+	for (int i = 0; i < 100; i++) {
+		bool stopped;
+		int fd;
+
+		pthread_mutex_lock(&srv->lock);
+		stopped = srv->stopped;
+		pthread_mutex_unlock(&srv->lock);
+		if (stopped)
+			break;
+		fd = socket(srv->self.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0) {
+			connect(fd, (struct sockaddr *)&srv->self, srv->self_len);
+			close(fd);
+		}
+		nanosleep(&pause, NULL);
+	}
+	return NULL;
+}
+
 static void server_free(struct http_server *srv)
 {
 	for (size_t i = 0; i < srv->nroutes; i++)
@@ -413,6 +474,7 @@ int http_start(struct http_server **out, const struct http_opts *opts)
 		return err_set(ERR_IO, "http: listening on %s, but civetweb reports no port", opts->listen);
 	}
 	srv->port = port.port;
+	self_address(srv, ports);
 	mg_set_request_handler(srv->ctx, "/", dispatch, srv);
 	log_info("http: listening on %s (port %d)", opts->listen, srv->port);
 	*out = srv;
@@ -457,6 +519,8 @@ out:
 int http_stop(struct http_server *srv, int deadline_ms)
 {
 	struct timespec until;
+	pthread_t nudger;
+	bool waker;
 	int rc = 0, left;
 
 	if (!srv)
@@ -480,7 +544,13 @@ int http_stop(struct http_server *srv, int deadline_ms)
 		rc = err_set(ERR_TIMEOUT, "http: %d request(s) still running after %d ms", left, deadline_ms);
 	}
 	/* Waits for every worker; a transfer blocked on a client ends at the stop flag. */
+	waker = pthread_create(&nudger, NULL, nudge, srv) == 0;
 	mg_stop(srv->ctx);
+	pthread_mutex_lock(&srv->lock);
+	srv->stopped = true;
+	pthread_mutex_unlock(&srv->lock);
+	if (waker)
+		pthread_join(nudger, NULL);
 	log_info("http: stopped (port %d)", srv->port);
 	server_free(srv);
 	return rc;

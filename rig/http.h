@@ -58,9 +58,11 @@ int http_route(struct http_server *srv, const char *prefix, http_handler_fn fn, 
 /*
  * Stops the server and frees it. New requests get 503 at once; requests in
  * flight have until deadline_ms to finish; then civetweb is stopped, which
- * cuts transfers still waiting on a client. Returns 0, or ERR_TIMEOUT when
- * requests were still in flight at the deadline (the server is stopped and
- * freed either way). A NULL srv is a no-op.
+ * cuts transfers still waiting on a client (a read blocked on a silent
+ * client notices within civetweb's poll interval, about two seconds; a
+ * handler stuck in its own code is waited for). Returns 0, or ERR_TIMEOUT
+ * when requests were still in flight at the deadline (the server is
+ * stopped and freed either way). A NULL srv is a no-op.
  */
 int http_stop(struct http_server *srv, int deadline_ms);
 
