@@ -2,13 +2,16 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "err.h"
 #include "forge.h"
+#include "http.h"
 #include "log.h"
+#include "report.h"
 
 #ifndef RIG_VERSION
 #define RIG_VERSION "0.0.0"
@@ -73,6 +76,16 @@ int main(int argc, char **argv)
 	ensure_stdio();
 	/* A peer closing a socket must be an error return, not a dead daemon. */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Process-wide library state (civetweb, libcurl) is set up here, before
+	 * any thread exists, and nowhere else: see http.h and report.h.
+	 */
+	if (http_library_init() != 0 || report_library_init() != 0) {
+		fprintf(stderr, "rig: %s\n", err_msg());
+		return EXIT_INFRA;
+	}
+	atexit(report_library_cleanup);
+	atexit(http_library_cleanup);
 
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "--version") == 0) {

@@ -241,3 +241,46 @@ int store_device_infra_error(struct store *s, const char *id, const char *reason
 {
 	return s->ops->device_infra_error(s, id, reason, offline_after, offline);
 }
+/* ---- hooks: webhook deliveries and forge statuses ---- */
+
+int store_delivery_add(struct store *s, const char *id, const char *forge, const char *event)
+{
+	return s->ops->delivery_add(s, id, forge, event);
+}
+
+int store_delivery_forget(struct store *s, const char *id)
+{
+	return s->ops->delivery_forget(s, id);
+}
+
+int store_deliveries_prune(struct store *s, int64_t before_ms)
+{
+	return s->ops->deliveries_prune(s, before_ms);
+}
+
+int store_status_add(struct store *s, struct store_status *st)
+{
+	return s->ops->status_add(s, st);
+}
+
+int store_statuses_list(struct store *s, int64_t change_id, struct store_status **out, size_t *n)
+{
+	return s->ops->statuses_list(s, change_id, out, n);
+}
+
+int store_statuses_stale(struct store *s, int64_t before_ms, struct store_status **out, size_t *n)
+{
+	return s->ops->statuses_stale(s, before_ms, out, n);
+}
+
+void store_statuses_free(struct store_status *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].state);
+		free(v[i].description);
+		free(v[i].target_url);
+		free(v[i].forge);
+		free(v[i].sha);
+	}
+	free(v);
+}

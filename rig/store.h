@@ -167,6 +167,41 @@ int store_device_health(struct store *s, const char *id, bool ok, const char *re
  */
 int store_device_infra_error(struct store *s, const char *id, const char *reason, int64_t offline_after,
 			     bool *offline);
+/* ---- hooks: webhook deliveries and forge statuses ---- */
+
+/*
+ * Remembers a webhook delivery id (X-GitHub-Delivery, X-Gitlab-Event-UUID).
+ * Returns ERR_EXISTS when it was already remembered: the forge is replaying
+ * it. The insert is the check, so two threads racing on one id see one 0 and
+ * one ERR_EXISTS.
+ */
+int store_delivery_add(struct store *s, const char *id, const char *forge, const char *event);
+/* Forgets a delivery whose work could not be queued, so the forge's redelivery is taken. */
+int store_delivery_forget(struct store *s, const char *id);
+/* Drops deliveries received before before_ms (forges redeliver for days, not forever). */
+int store_deliveries_prune(struct store *s, int64_t before_ms);
+
+/* One commit status the rig tried to set on a forge, successful or not. */
+struct store_status {
+	int64_t id, change_id;
+	char *state;			/* as sent to the forge: pending, success, failure, error, failed, … */
+	char *description, *target_url;
+	int http_status;		/* the forge's answer; 0 when none came */
+	int64_t posted_at;		/* unix ms */
+	char *forge, *sha;		/* of the change; filled by the reads, ignored by status_add */
+};
+
+int store_status_add(struct store *s, struct store_status *st);	/* sets st->id and posted_at */
+/* Every status of a change, oldest first; *out is freed with store_statuses_free. */
+int store_statuses_list(struct store *s, int64_t change_id, struct store_status **out, size_t *n);
+/*
+ * Changes whose newest status the forge accepted (2xx) is pending or running
+ * and was posted before before_ms: one entry per change, the change's newest
+ * status row whatever its outcome (a pending, or a final state whose post
+ * failed and still has to reach the forge).
+ */
+int store_statuses_stale(struct store *s, int64_t before_ms, struct store_status **out, size_t *n);
+void store_statuses_free(struct store_status *v, size_t n);
 
 /* ---- for backends ---- */
 
@@ -204,6 +239,14 @@ struct store_ops {
 	int (*device_health)(struct store *s, const char *id, bool ok, const char *reason);
 	int (*device_infra_error)(struct store *s, const char *id, const char *reason, int64_t offline_after,
 				  bool *offline);
+
+	/* hooks: webhook deliveries and forge statuses */
+	int (*delivery_add)(struct store *s, const char *id, const char *forge, const char *event);
+	int (*delivery_forget)(struct store *s, const char *id);
+	int (*deliveries_prune)(struct store *s, int64_t before_ms);
+	int (*status_add)(struct store *s, struct store_status *st);
+	int (*statuses_list)(struct store *s, int64_t change_id, struct store_status **out, size_t *n);
+	int (*statuses_stale)(struct store *s, int64_t before_ms, struct store_status **out, size_t *n);
 };
 
 struct store {

@@ -172,6 +172,15 @@ static int migrate(struct sqlite_store *s, int target)
 			continue;
 		if ((rc = exec_sql(s, "BEGIN IMMEDIATE")) != 0)
 			return rc;
+		/* Another connection may have applied it while we waited for the write lock. */
+		if ((rc = sq_version(&s->base, &current)) != 0) {
+			exec_sql(s, "ROLLBACK");
+			return rc;
+		}
+		if (m->version <= current) {
+			exec_sql(s, "COMMIT");
+			continue;
+		}
 		snprintf(record, sizeof(record),
 			 "INSERT INTO schema_migrations(version, description, applied_at) VALUES (%d, '%s', %lld)",
 			 m->version, m->what, (long long)store_now_ms());
@@ -986,6 +995,13 @@ static int sq_device_infra_error(struct store *base, const char *id, const char 
 	store_device_release(&d);
 	return 0;
 }
+/* hooks: webhook deliveries and forge statuses, defined at the end of this file */
+static int sq_delivery_add(struct store *base, const char *id, const char *forge, const char *event);
+static int sq_delivery_forget(struct store *base, const char *id);
+static int sq_deliveries_prune(struct store *base, int64_t before_ms);
+static int sq_status_add(struct store *base, struct store_status *st);
+static int sq_statuses_list(struct store *base, int64_t change_id, struct store_status **out, size_t *n);
+static int sq_statuses_stale(struct store *base, int64_t before_ms, struct store_status **out, size_t *n);
 
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
@@ -1017,6 +1033,13 @@ static const struct store_ops sqlite_ops = {
 	.device_unlock = sq_device_unlock,
 	.device_health = sq_device_health,
 	.device_infra_error = sq_device_infra_error,
+	/* hooks */
+	.delivery_add = sq_delivery_add,
+	.delivery_forget = sq_delivery_forget,
+	.deliveries_prune = sq_deliveries_prune,
+	.status_add = sq_status_add,
+	.statuses_list = sq_statuses_list,
+	.statuses_stale = sq_statuses_stale,
 };
 
 int store_sqlite_open(struct store **out, const char *path, int target_version)
@@ -1052,4 +1075,166 @@ fail:
 	free(s->path);
 	free(s);
 	return rc;
+}
+
+/* ---- hooks: webhook deliveries and forge statuses ---- */
+
+static int sq_delivery_add(struct store *base, const char *id, const char *forge, const char *event)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	/* The primary key is the check: of two threads racing on one id, one inserts. */
+	if ((rc = prepare(s, &st,
+			  "INSERT OR IGNORE INTO deliveries(id, forge, event, received_at) VALUES (?,?,?,?)",
+			  "remembering a webhook delivery")))
+		return rc;
+	bind_text(st, 1, id);
+	bind_text(st, 2, forge);
+	bind_text(st, 3, event);
+	sqlite3_bind_int64(st, 4, store_now_ms());
+	if ((rc = step_done(s, st, "remembering a webhook delivery")))
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return err_set(ERR_EXISTS, "webhook delivery %s was already received", id);
+	return 0;
+}
+
+static int sq_delivery_forget(struct store *base, const char *id)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st, "DELETE FROM deliveries WHERE id = ?", "forgetting a webhook delivery")))
+		return rc;
+	bind_text(st, 1, id);
+	return step_done(s, st, "forgetting a webhook delivery");
+}
+
+static int sq_deliveries_prune(struct store *base, int64_t before_ms)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st, "DELETE FROM deliveries WHERE received_at < ?", "pruning webhook deliveries")))
+		return rc;
+	sqlite3_bind_int64(st, 1, before_ms);
+	return step_done(s, st, "pruning webhook deliveries");
+}
+
+static int sq_status_add(struct store *base, struct store_status *r)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int64_t now = store_now_ms();
+	int rc;
+
+	if ((rc = prepare(s, &st,
+			  "INSERT INTO statuses(change_id, state, description, target_url, http_status, posted_at)"
+			  " VALUES (?,?,?,?,?,?)", "recording a forge status")))
+		return rc;
+	sqlite3_bind_int64(st, 1, r->change_id);
+	bind_text(st, 2, r->state);
+	bind_text(st, 3, r->description);
+	bind_text(st, 4, r->target_url);
+	sqlite3_bind_int(st, 5, r->http_status);
+	sqlite3_bind_int64(st, 6, now);
+	if ((rc = step_done(s, st, "recording a forge status")))
+		return rc;
+	r->id = sqlite3_last_insert_rowid(s->db);
+	r->posted_at = now;
+	return 0;
+}
+
+#define STATUS_COLUMNS \
+	"st.id, st.change_id, st.state, st.description, st.target_url, coalesce(st.http_status, 0)," \
+	" st.posted_at, c.forge, c.sha"
+
+static int read_statuses(struct sqlite_store *s, sqlite3_stmt *st, struct store_status **out, size_t *n,
+			 const char *what)
+{
+	struct store_status *v = NULL;
+	size_t count = 0, alloc = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_status *r;
+
+		if (count == alloc) {
+			size_t na = alloc ? alloc * 2 : 8;
+			struct store_status *nv = realloc(v, na * sizeof(*nv));
+
+			if (!nv) {
+				sqlite3_finalize(st);
+				store_statuses_free(v, count);
+				return err_set(ERR_NOMEM, "out of memory");
+			}
+			v = nv;
+			alloc = na;
+		}
+		r = &v[count++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->change_id = sqlite3_column_int64(st, 1);
+		r->state = column_dup(st, 2);
+		r->description = column_dup(st, 3);
+		r->target_url = column_dup(st, 4);
+		r->http_status = sqlite3_column_int(st, 5);
+		r->posted_at = sqlite3_column_int64(st, 6);
+		r->forge = column_dup(st, 7);
+		r->sha = column_dup(st, 8);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_statuses_free(v, count);
+		return db_error(s, what);
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+static int sq_statuses_list(struct store *base, int64_t change_id, struct store_status **out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(s, &st,
+			  "SELECT " STATUS_COLUMNS " FROM statuses st JOIN changes c ON c.id = st.change_id"
+			  " WHERE st.change_id = ? ORDER BY st.id", "listing forge statuses")))
+		return rc;
+	sqlite3_bind_int64(st, 1, change_id);
+	return read_statuses(s, st, out, n, "listing forge statuses");
+}
+
+static int sq_statuses_stale(struct store *base, int64_t before_ms, struct store_status **out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	/* accepted: what the forge shows now; newest: what the rig last meant to show. */
+	if ((rc = prepare(s, &st,
+			  "WITH accepted AS (SELECT change_id, max(id) AS id FROM statuses"
+			  "                  WHERE http_status BETWEEN 200 AND 299 GROUP BY change_id),"
+			  "     newest AS (SELECT change_id, max(id) AS id FROM statuses GROUP BY change_id)"
+			  " SELECT " STATUS_COLUMNS " FROM accepted"
+			  " JOIN statuses a ON a.id = accepted.id"
+			  " JOIN newest ON newest.change_id = accepted.change_id"
+			  " JOIN statuses st ON st.id = newest.id"
+			  " JOIN changes c ON c.id = accepted.change_id"
+			  " WHERE a.state IN ('pending', 'running') AND a.posted_at < ?"
+			  " ORDER BY st.change_id", "finding stale forge statuses")))
+		return rc;
+	sqlite3_bind_int64(st, 1, before_ms);
+	return read_statuses(s, st, out, n, "finding stale forge statuses");
 }

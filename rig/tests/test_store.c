@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,6 +338,37 @@ static void test_device_leases(void **state)
 	store_close(s);
 }
 
+struct opener {
+	pthread_t thread;
+	int rc;
+};
+
+static void *open_store(void *arg)
+{
+	struct opener *o = arg;
+	struct store *s;
+
+	o->rc = store_open(&s, path);
+	if (o->rc == 0)
+		store_close(s);
+	return NULL;
+}
+
+/* Several connections opening a brand-new store at once migrate it once. */
+static void test_concurrent_first_open(void **state)
+{
+	struct opener o[6];
+
+	(void)state;
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(pthread_create(&o[i].thread, NULL, open_store, &o[i]), 0);
+	for (int i = 0; i < 6; i++) {
+		pthread_join(o[i].thread, NULL);
+		assert_int_equal(o[i].rc, 0);
+	}
+	assert_int_equal(count_rows("SELECT count(*) FROM schema_migrations"), store_latest_version());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +380,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_builds_cache_and_artifacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jobs_and_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_leases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_first_open, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
