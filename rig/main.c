@@ -32,7 +32,7 @@ static int not_built(int argc, char **argv)
 
 static const struct command commands[] = {
 	{ "check", cmd_check, "validate the configuration, boards, rack and suites" },
-	{ "run", not_built, "one change, start to finish, in the foreground" },
+	{ "run", cmd_run, "one change, start to finish, in the foreground" },
 	{ "serve", not_built, "the daemon: forges, webhooks, builds, jobs, dashboard" },
 	{ "size", not_built, "sections and symbols of an ELF, or their delta" },
 	{ "boards", cmd_boards, "the rack: devices, state, leases, health" },

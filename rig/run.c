@@ -1,0 +1,552 @@
+#include "run.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "fsutil.h"
+#include "image.h"
+#include "log.h"
+#include "proc.h"
+#include "store.h"
+#include "target.h"
+
+const char *gate_name(enum gate g)
+{
+	return g == GATE_PASS ? "pass" : g == GATE_FAIL ? "fail" : "error";
+}
+
+void run_report_release(struct run_report *r)
+{
+	free(r->repo);
+	free(r->ref);
+	free(r->builds);
+	free(r->cases);
+	memset(r, 0, sizeof(*r));
+}
+
+static void decide(struct run_report *r, enum gate g, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void decide(struct run_report *r, enum gate g, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->gate = g;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* The refspecs of the configured forge this repository belongs to, if any. */
+static const struct forge *forge_of(const struct config *cfg, const struct run_opts *o)
+{
+	for (size_t i = 0; i < cfg->forges.n; i++) {
+		const struct forge *f = &cfg->forges.v[i];
+
+		if ((o->forge && strcmp(f->name, o->forge) == 0) || strcmp(f->url, o->repo) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+/* The tree, checked out once per tree id and shared by every board and later change. */
+static int workspace(char *out, size_t n, const struct config *cfg, struct forge_mirror *m, const char *rev,
+		     const char *tree)
+{
+	char tmp[PATH_MAX], got[FORGE_SHA_SIZE];
+	int rc;
+
+	snprintf(out, n, "%s/trees/%s", cfg->data_dir, tree);
+	if (fs_is_dir(out))
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s/trees/.%s.%d", cfg->data_dir, tree, (int)getpid());
+	fs_rmtree(tmp);
+	if ((rc = forge_checkout(got, m, rev, tmp)) != 0) {
+		fs_rmtree(tmp);
+		return err_prefix("checkout of %s", rev);
+	}
+	if (rename(tmp, out) != 0 && !fs_is_dir(out)) {
+		rc = err_errno(ERR_IO, "cannot move the checkout to %s", out);
+		fs_rmtree(tmp);
+		return rc;
+	}
+	fs_rmtree(tmp);
+	return 0;
+}
+
+struct job_log {
+	FILE *f;
+	long long t0;
+};
+
+/* Every console line and step, with milliseconds since the job started. */
+static void log_line(void *user, const char *stream, const char *line, long long t_ms)
+{
+	struct job_log *l = user;
+
+	if (l->f) {
+		fprintf(l->f, "%8lld %-7s %s\n", t_ms - l->t0, stream, line);
+		fflush(l->f);
+	}
+	if (strcmp(stream, "rig") == 0)
+		log_debug("%s", line);
+}
+
+static struct run_case *add_case(struct run_report *r)
+{
+	if (r->ncases == r->cases_alloc) {
+		size_t n = r->cases_alloc ? r->cases_alloc * 2 : 32;
+		struct run_case *v = realloc(r->cases, n * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		r->cases = v;
+		r->cases_alloc = n;
+	}
+	memset(&r->cases[r->ncases], 0, sizeof(r->cases[0]));
+	return &r->cases[r->ncases++];
+}
+
+static int record_case(const struct run_env *env, const struct run_report *r, int64_t job_id,
+		       const struct run_case *rc, const struct case_outcome *o)
+{
+	struct store_check *checks = calloc(o->tap.n + 1, sizeof(*checks));
+	struct store_result res = {
+		.job_id = job_id,
+		.change_id = r->change_id,
+		.suite = rc->suite,
+		.case_name = rc->name,
+		.target = rc->target,
+		.status = verdict_name(rc->verdict),
+		.attempt = rc->attempts,
+		.duration_ms = rc->duration_ms,
+		.reason = rc->reason[0] ? rc->reason : NULL,
+		.log_path = rc->log_path[0] ? rc->log_path : NULL,
+		.flaky = rc->flaky,
+		.checks = checks,
+	};
+	int err;
+
+	if (!checks)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < o->tap.n; i++) {
+		const struct tap_point *p = &o->tap.points[i];
+
+		checks[i].number = p->number;
+		checks[i].ok = p->ok;
+		checks[i].description = p->description;
+		checks[i].directive = p->directive == TAP_SKIP ? "skip" : p->directive == TAP_TODO ? "todo" : NULL;
+		checks[i].reason = p->reason;
+	}
+	res.nchecks = o->tap.n;
+	err = store_result_add(env->store, &res);
+	free(checks);
+	return err;
+}
+
+/* The apps of a case, as paths to their images in a build's output. */
+static int case_apps(const char ***out, const struct board *b, const char *output_dir, const struct suite_case *c)
+{
+	const char **apps = calloc(c->apps.n + 1, sizeof(*apps));
+
+	if (!apps)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < c->apps.n; i++) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s/%s.tbf", output_dir, b->build.artifacts.apps ? b->build.artifacts.apps : "apps",
+			 c->apps.v[i]);
+		apps[i] = strdup(path);
+		if (!apps[i]) {
+			for (size_t j = 0; j < i; j++)
+				free((char *)apps[j]);
+			free(apps);
+			return err_set(ERR_NOMEM, "out of memory");
+		}
+	}
+	*out = apps;
+	return 0;
+}
+
+static void free_apps(const char **apps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((char *)apps[i]);
+	free(apps);
+}
+
+/* Every case of suite s on board b's QEMU target, from build bld. */
+static int run_suite_qemu(struct run_report *r, const struct run_env *env, const struct board *b,
+			  const struct run_build *bld, const struct suite *s)
+{
+	const struct config *cfg = env->cfg;
+	struct store_job job = { .change_id = r->change_id, .build_id = bld->result.id, .suite = s->name,
+				 .target = b->name, .target_kind = "qemu" };
+	char workdir[PATH_MAX], log_path[PATH_MAX], kernel_bin[PATH_MAX], kernel_elf[PATH_MAX];
+	struct job_log jl = { 0 };
+	struct runner_sink sink = { .line = log_line, .user = &jl };
+	struct runner_opts ropts = { 0 };
+	struct target *t = NULL;
+	char today[11];
+	int rc, errors = 0;
+
+	config_today(today);
+	ropts.today = today;
+	if ((rc = store_job_add(env->store, &job)) != 0)
+		return rc;
+	store_job_set_state(env->store, job.id, "running", NULL);
+	snprintf(workdir, sizeof(workdir), "%s/tmp/job-%" PRId64, cfg->data_dir, job.id);
+	snprintf(log_path, sizeof(log_path), "%s/logs/job-%" PRId64 ".log", cfg->data_dir, job.id);
+	snprintf(kernel_bin, sizeof(kernel_bin), "%s/%s", bld->result.output_dir,
+		 b->build.artifacts.kernel_bin ? b->build.artifacts.kernel_bin : "kernel.bin");
+	snprintf(kernel_elf, sizeof(kernel_elf), "%s/%s", bld->result.output_dir, b->build.artifacts.kernel);
+	if ((rc = fs_mkdirs(workdir)) != 0 || (rc = fs_mkdirs(cfg->data_dir)) != 0)
+		goto done;
+	{
+		char logs[PATH_MAX];
+
+		snprintf(logs, sizeof(logs), "%s/logs", cfg->data_dir);
+		fs_mkdirs(logs);
+	}
+	jl.f = fopen(log_path, "w");
+	jl.t0 = proc_now_ms();
+	if ((rc = target_qemu_new(&t, b, workdir)) != 0)
+		goto done;
+
+	for (size_t i = 0; i < s->cases.n; i++) {
+		const struct suite_case *c = &s->cases.v[i];
+		struct run_case *rcase = add_case(r);
+		struct case_outcome o;
+		char bin[PATH_MAX], elf[PATH_MAX];
+		const char **apps = NULL;
+		struct target_image img = { .image = bin, .image_elf = elf, .kernel = kernel_elf,
+					    .address = b->memory.kernel_flash.origin };
+
+		if (!rcase) {
+			rc = err_set(ERR_NOMEM, "out of memory");
+			goto done;
+		}
+		snprintf(rcase->suite, sizeof(rcase->suite), "%s", s->name);
+		snprintf(rcase->name, sizeof(rcase->name), "%s", c->name);
+		snprintf(rcase->target, sizeof(rcase->target), "%s", b->name);
+		snprintf(rcase->log_path, sizeof(rcase->log_path), "%s", log_path);
+		snprintf(bin, sizeof(bin), "%s/%s.bin", workdir, c->name);
+		snprintf(elf, sizeof(elf), "%s/%s.elf", workdir, c->name);
+
+		memset(&o, 0, sizeof(o));
+		tap_init(&o.tap);
+		if (!suite_case_runs_on(c, b->name)) {
+			runner_case(&o, t, s, c, &img, &sink, &ropts);
+		} else if ((rc = case_apps(&apps, b, bld->result.output_dir, c)) != 0) {
+			goto done;
+		} else if (image_compose(bin, elf, b, kernel_bin, apps, c->apps.n) != 0) {
+			/* The build gave apps that do not fit this board: the change's doing. */
+			o.verdict = VERDICT_FAIL;
+			o.attempts = 1;
+			snprintf(o.reason, sizeof(o.reason), "image: %s", err_msg());
+			log_line(&jl, "rig", o.reason, proc_now_ms());
+		} else {
+			runner_case(&o, t, s, c, &img, &sink, &ropts);
+		}
+		if (apps)
+			free_apps(apps, c->apps.n);
+		rcase->verdict = o.verdict;
+		rcase->duration_ms = o.duration_ms;
+		rcase->attempts = o.attempts;
+		rcase->flaky = o.flaky;
+		snprintf(rcase->reason, sizeof(rcase->reason), "%s", o.reason);
+		if (o.verdict == VERDICT_ERROR)
+			errors++;
+		log_info("%s/%s on %s: %s%s%s", s->name, c->name, b->name, verdict_name(o.verdict),
+			 o.reason[0] ? ": " : "", o.reason);
+		rc = record_case(env, r, job.id, rcase, &o);
+		case_outcome_release(&o);
+		if (rc)
+			goto done;
+	}
+	rc = 0;
+done:
+	if (t) {
+		t->ops->power(t, false);
+		target_release(t);
+	}
+	if (jl.f)
+		fclose(jl.f);
+	fs_rmtree(workdir);
+	store_job_set_state(env->store, job.id, rc ? "error" : "done",
+			    rc ? err_msg() : errors ? "infrastructure errors" : NULL);
+	return rc;
+}
+
+static bool wanted(const char *name, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Decides the gate from what was recorded: a PR is blamed only for failures. */
+static void gate(struct run_report *r)
+{
+	size_t fails = 0, errors = 0, passed = 0, xfail = 0, skipped = 0, flaky = 0;
+	char first_fail[600] = "", first_error[600] = "";
+
+	for (size_t i = 0; i < r->nbuilds; i++) {
+		const struct build_result *b = &r->builds[i].result;
+
+		if (b->status == BUILD_FAIL && fails++ == 0)
+			snprintf(first_fail, sizeof(first_fail), "build failed on %s: %s", r->builds[i].board, b->reason);
+		if (b->status == BUILD_ERROR && errors++ == 0)
+			snprintf(first_error, sizeof(first_error), "build on %s: %s", r->builds[i].board, b->reason);
+	}
+	for (size_t i = 0; i < r->ncases; i++) {
+		const struct run_case *c = &r->cases[i];
+
+		switch (c->verdict) {
+		case VERDICT_FAIL:
+			if (fails++ == 0)
+				snprintf(first_fail, sizeof(first_fail), "%s/%s on %s: %s", c->suite, c->name, c->target,
+					 c->reason);
+			break;
+		case VERDICT_ERROR:
+			if (errors++ == 0)
+				snprintf(first_error, sizeof(first_error), "%s/%s on %s: %s", c->suite, c->name,
+					 c->target, c->reason);
+			break;
+		case VERDICT_PASS:
+			passed++;
+			flaky += c->flaky;
+			break;
+		case VERDICT_XFAIL:
+			xfail++;
+			break;
+		case VERDICT_SKIP:
+			skipped++;
+			break;
+		}
+	}
+	if (fails)
+		decide(r, GATE_FAIL, "%zu failure%s; first: %s", fails, fails == 1 ? "" : "s", first_fail);
+	else if (errors)
+		decide(r, GATE_ERROR, "infrastructure error%s (%zu); first: %s", errors == 1 ? "" : "s", errors,
+		       first_error);
+	else
+		decide(r, GATE_PASS, "%zu passed, %zu quarantined, %zu skipped, %zu flaky", passed, xfail, skipped,
+		       flaky);
+}
+
+int run_change(struct run_report *out, const struct run_env *env, const struct run_opts *o)
+{
+	const struct config *cfg = env->cfg;
+	const struct forge *forge = forge_of(cfg, o);
+	const char *const *targets = o->targets ? o->targets : cfg->targets.v;
+	size_t ntargets = o->targets ? o->ntargets : cfg->targets.n;
+	const char *const *suites = o->suites ? o->suites : cfg->suites.v;
+	size_t nsuites = o->suites ? o->nsuites : cfg->suites.n;
+	struct forge_mirror *m = NULL;
+	struct forge_commit commit = { 0 };
+	struct forge_fetch_opts fo = { 0 };
+	char src[PATH_MAX], rev[FORGE_SHA_SIZE];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->repo = strdup(o->repo);
+	out->ref = strdup(o->ref);
+	if (!out->repo || !out->ref)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < ntargets; i++) {
+		if (!config_board(cfg, targets[i])) {
+			out->usage_error = true;
+			decide(out, GATE_ERROR, "target '%s' is not a board of this configuration", targets[i]);
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < nsuites; i++) {
+		if (!config_suite(cfg, suites[i])) {
+			out->usage_error = true;
+			decide(out, GATE_ERROR, "suite '%s' is not in %s", suites[i], cfg->suites_dir);
+			return 0;
+		}
+	}
+
+	/* The forge. */
+	if ((rc = forge_mirror_open(&m, cfg->data_dir, o->repo)) != 0) {
+		out->usage_error = rc == ERR_NOTFOUND;
+		decide(out, GATE_ERROR, "repository %s: %s", o->repo, err_msg());
+		return 0;
+	}
+	if (forge) {
+		fo.refspecs = forge->refspecs.v;
+		fo.refspecs_n = forge->refspecs.n;
+	}
+	if ((rc = forge_fetch(NULL, m, &fo)) != 0) {
+		out->usage_error = rc == ERR_NOTFOUND;
+		decide(out, GATE_ERROR, "fetch %s: %s", o->repo, err_msg());
+		goto cleanup;
+	}
+	if ((rc = forge_commit_get(&commit, m, o->ref)) != 0) {
+		out->usage_error = true;
+		decide(out, GATE_ERROR, "%s", err_msg());
+		goto cleanup;
+	}
+	snprintf(out->sha, sizeof(out->sha), "%s", commit.sha);
+	snprintf(out->tree, sizeof(out->tree), "%s", commit.tree);
+	if (o->base) {
+		if ((rc = forge_resolve(out->base_sha, m, o->base)) != 0) {
+			out->usage_error = true;
+			decide(out, GATE_ERROR, "base: %s", err_msg());
+			goto cleanup;
+		}
+		if (forge_merge_base(out->merge_base, m, out->sha, out->base_sha) != 0)
+			out->merge_base[0] = '\0';
+	}
+
+	/* The change, recorded before any work so that a reader sees it queued. */
+	{
+		struct store_change c = {
+			.repo = out->repo, .forge = forge ? (char *)forge->name : NULL,
+			.kind = (char *)(o->kind ? o->kind : "manual"), .number = o->number, .ref = out->ref,
+			.sha = out->sha, .base_ref = (char *)o->base, .base_sha = out->base_sha[0] ? out->base_sha : NULL,
+			.merge_base = out->merge_base[0] ? out->merge_base : NULL, .title = commit.summary,
+			.author = commit.author, .state = "building",
+		};
+
+		if ((rc = store_change_add(env->store, &c)) != 0)
+			goto cleanup;
+		out->change_id = c.id;
+	}
+	log_info("change %" PRId64 ": %s %s at %.12s", out->change_id, o->repo, o->ref, out->sha);
+
+	snprintf(rev, sizeof(rev), "%s", out->sha);
+	if (o->merge && o->base) {
+		if ((rc = forge_merge(out->tree, m, out->sha, out->base_sha)) != 0) {
+			if (rc == ERR_CONFLICT)
+				decide(out, GATE_FAIL, "conflict with %s: %s", o->base, err_msg());
+			else
+				decide(out, GATE_ERROR, "merge onto %s: %s", o->base, err_msg());
+			rc = 0;
+			goto finish;
+		}
+		snprintf(rev, sizeof(rev), "%s", out->tree);
+	}
+	if ((rc = workspace(src, sizeof(src), cfg, m, rev, out->tree)) != 0) {
+		decide(out, GATE_ERROR, "%s", err_msg());
+		rc = 0;
+		goto finish;
+	}
+
+	/* Builds. */
+	out->builds = calloc(ntargets + 1, sizeof(*out->builds));
+	if (!out->builds) {
+		rc = err_set(ERR_NOMEM, "out of memory");
+		goto cleanup;
+	}
+	store_change_set_state(env->store, out->change_id, "building", NULL, NULL);
+	for (size_t i = 0; i < ntargets; i++) {
+		const struct board *b = config_board(cfg, targets[i]);
+		struct build_env be = { .cfg = cfg, .store = env->store, .containers = env->containers };
+		struct run_build *rb = &out->builds[out->nbuilds++];
+
+		snprintf(rb->board, sizeof(rb->board), "%s", b->name);
+		if ((rc = build_board(&rb->result, &be, b, out->change_id, out->sha, out->tree, src)) != 0)
+			goto cleanup;
+		log_info("build %s: %s%s%s%s (%ld ms)", b->name, build_status_name(rb->result.status),
+			 rb->result.cached ? " (cached)" : "", rb->result.reason[0] ? ": " : "", rb->result.reason,
+			 rb->result.duration_ms);
+	}
+
+	/* Tests: every suite on every target whose build is usable. */
+	store_change_set_state(env->store, out->change_id, "testing", NULL, NULL);
+	for (size_t i = 0; i < out->nbuilds; i++) {
+		const struct board *b = config_board(cfg, out->builds[i].board);
+
+		if (out->builds[i].result.status != BUILD_OK || !b->has_qemu)
+			continue;
+		for (size_t j = 0; j < cfg->all_suites.n; j++) {
+			const struct suite *s = &cfg->all_suites.v[j];
+
+			if (!wanted(s->name, suites, nsuites))
+				continue;
+			if ((rc = run_suite_qemu(out, env, b, &out->builds[i], s)) != 0) {
+				/* The rig could not run the job at all: the gate cannot pass. */
+				decide(out, GATE_ERROR, "job %s on %s: %s", s->name, b->name, err_msg());
+				rc = 0;
+				goto finish;
+			}
+		}
+	}
+	gate(out);
+
+finish:
+	store_change_set_state(env->store, out->change_id, "done", gate_name(out->gate), out->reason);
+cleanup:
+	forge_commit_release(&commit);
+	forge_mirror_free(m);
+	return rc;
+}
+
+static json_t *json_str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+int run_report_json(struct buf *out, const struct run_report *r)
+{
+	json_t *root = json_object(), *builds = json_array(), *results = json_array();
+	char *text;
+	int rc = 0;
+
+	json_object_set_new(root, "repo", json_string(r->repo ? r->repo : ""));
+	json_object_set_new(root, "ref", json_string(r->ref ? r->ref : ""));
+	json_object_set_new(root, "sha", json_str_or_null(r->sha));
+	json_object_set_new(root, "base_sha", json_str_or_null(r->base_sha));
+	json_object_set_new(root, "merge_base", json_str_or_null(r->merge_base));
+	json_object_set_new(root, "gate", json_string(gate_name(r->gate)));
+	json_object_set_new(root, "reason", json_string(r->reason));
+	json_object_set_new(root, "change_id", r->change_id ? json_integer(r->change_id) : json_null());
+	for (size_t i = 0; i < r->nbuilds; i++) {
+		const struct build_result *b = &r->builds[i].result;
+		json_t *o = json_object();
+
+		json_object_set_new(o, "board", json_string(r->builds[i].board));
+		json_object_set_new(o, "status", json_string(build_status_name(b->status)));
+		json_object_set_new(o, "duration_ms", json_integer(b->duration_ms));
+		json_object_set_new(o, "cached", json_boolean(b->cached));
+		json_object_set_new(o, "reason", json_str_or_null(b->reason));
+		json_object_set_new(o, "build_id", json_integer(b->id));
+		json_array_append_new(builds, o);
+	}
+	for (size_t i = 0; i < r->ncases; i++) {
+		const struct run_case *c = &r->cases[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "suite", json_string(c->suite));
+		json_object_set_new(o, "case", json_string(c->name));
+		json_object_set_new(o, "target", json_string(c->target));
+		json_object_set_new(o, "status", json_string(verdict_name(c->verdict)));
+		json_object_set_new(o, "duration_ms", json_integer(c->duration_ms));
+		json_object_set_new(o, "attempts", json_integer(c->attempts));
+		json_object_set_new(o, "flaky", json_boolean(c->flaky));
+		json_object_set_new(o, "reason", json_str_or_null(c->reason));
+		json_object_set_new(o, "log", json_str_or_null(c->log_path));
+		json_array_append_new(results, o);
+	}
+	json_object_set_new(root, "builds", builds);
+	json_object_set_new(root, "results", results);
+	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!text)
+		rc = err_set(ERR_NOMEM, "out of memory");
+	else
+		buf_addstr(out, text);
+	free(text);
+	json_decref(root);
+	return rc;
+}

@@ -1,0 +1,90 @@
+/*
+ * run: one change from the forge to a verdict (DESIGN.md, "The flow of one
+ * change"), used by `rig run` in the foreground and by the daemon per change.
+ *
+ *   fetch the repository into its mirror → resolve the ref, the base and
+ *   their merge-base → (optionally merge onto the base) → record the change →
+ *   check the tree out → build every target board → run every suite's cases
+ *   on every target → record results → decide the gate.
+ *
+ * The report owns everything in it; run_report_release frees it. Every step
+ * is recorded in the store as it happens, so a reader (the dashboard) sees a
+ * change progress and nothing recorded is lost if the rig stops.
+ */
+#ifndef RIG_RUN_H
+#define RIG_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "build.h"
+#include "buf.h"
+#include "forge.h"
+#include "runner.h"
+
+struct config;
+struct container;
+struct store;
+
+enum gate { GATE_PASS, GATE_FAIL, GATE_ERROR };
+
+const char *gate_name(enum gate g);
+
+struct run_env {
+	const struct config *cfg;
+	struct store *store;
+	const struct container *containers;
+};
+
+struct run_opts {
+	const char *repo;		/* URL or path */
+	const char *ref;		/* branch, pull/N, refs/…, or sha */
+	const char *base;		/* NULL: no base */
+	const char *const *targets;	/* board names; NULL: the configuration's */
+	size_t ntargets;
+	const char *const *suites;	/* NULL: the configuration's */
+	size_t nsuites;
+	bool merge;			/* test the change merged onto its base */
+	const char *forge;		/* the configured forge it came from, for refspecs; may be NULL */
+	const char *kind;		/* pr | push | merge_group | manual; NULL: manual */
+	int64_t number;			/* PR number, 0 when none */
+};
+
+struct run_build {
+	char board[64];
+	struct build_result result;
+};
+
+struct run_case {
+	char suite[64], name[96], target[96];
+	enum verdict verdict;
+	char reason[512];
+	long duration_ms;
+	int attempts;
+	bool flaky;
+	char log_path[4096];
+};
+
+struct run_report {
+	char *repo, *ref;
+	char sha[FORGE_SHA_SIZE], base_sha[FORGE_SHA_SIZE], merge_base[FORGE_SHA_SIZE];
+	char tree[FORGE_SHA_SIZE];
+	int64_t change_id;
+	enum gate gate;
+	bool usage_error;		/* the request itself was wrong (unknown ref): exit 2 */
+	char reason[1024];
+	struct run_build *builds;
+	size_t nbuilds;
+	struct run_case *cases;
+	size_t ncases, cases_alloc;
+};
+
+/* Runs the change; the report says what happened. Negative only when nothing could be recorded. */
+int run_change(struct run_report *out, const struct run_env *env, const struct run_opts *opts);
+void run_report_release(struct run_report *r);
+
+/* The report as the JSON object of DESIGN.md's `rig run --json` contract. */
+int run_report_json(struct buf *out, const struct run_report *r);
+
+#endif
