@@ -14,5 +14,6 @@ enum {
 };
 
 int cmd_check(int argc, char **argv);
+int cmd_size(int argc, char **argv);
 
 #endif
