@@ -242,10 +242,19 @@ static void print_reading(const struct elfsize *es, const struct elfsize_symbol 
 	       ", bss %" PRIu64 ")\n\n",
 	       es->totals.flash, es->totals.ram, es->totals.text, es->totals.data, es->totals.bss);
 
-	for (size_t i = 0; i < es->n_sections; i++)
-		w = widen(w, es->sections[i].name);
-	printf("%-*s  class  region  %10s  %-*s  load address\n", w, "section", "size",
-	       digits + 2, "address");
+	bool loaded_elsewhere = false;
+
+	for (size_t i = 0; i < es->n_sections; i++) {
+		const struct elfsize_section *s = &es->sections[i];
+
+		w = widen(w, s->name);
+		loaded_elsewhere |= s->cls != ELFSIZE_BSS && s->load_addr != s->addr;
+	}
+	printf("%-*s  class  region  %10s  ", w, "section", "size");
+	if (loaded_elsewhere)
+		printf("%-*s  load address\n", digits + 2, "address");
+	else
+		puts("address");
 	for (size_t i = 0; i < es->n_sections; i++) {
 		const struct elfsize_section *s = &es->sections[i];
 
