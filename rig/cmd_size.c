@@ -426,6 +426,12 @@ static int show_reading(const struct elfsize *es, size_t nsym, bool json)
 	return rc;
 }
 
+/* A file that cannot be measured is bad input; running out of memory is not. */
+static int read_failure(void)
+{
+	return err_code() == ERR_NOMEM ? EXIT_INFRA : EXIT_USAGE;
+}
+
 int cmd_size(int argc, char **argv)
 {
 	enum { OPT_JSON = 256 };
@@ -482,7 +488,7 @@ int cmd_size(int argc, char **argv)
 
 	if (elfsize_read_file(&cur, path) != 0) {
 		fprintf(stderr, "rig size: %s\n", err_msg());
-		return EXIT_USAGE;
+		return read_failure();
 	}
 	if (!base_path) {
 		rc = show_reading(&cur, nsym, json);
@@ -492,7 +498,7 @@ int cmd_size(int argc, char **argv)
 	if (elfsize_read_file(&base, base_path) != 0) {
 		fprintf(stderr, "rig size: %s\n", err_msg());
 		elfsize_release(&cur);
-		return EXIT_USAGE;
+		return read_failure();
 	}
 	if (elfsize_diff(&delta, &base, &cur) != 0) {
 		fprintf(stderr, "rig size: %s against %s: %s\n", path, base_path, err_msg());

@@ -661,7 +661,8 @@ int elfsize_read_file(struct elfsize *out, const char *path)
 	int fd, rc;
 
 	elfsize_init(out);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO given by mistake must be refused below, not wait for a writer. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return err_errno(errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "%s: cannot open", path);
 	if (fstat(fd, &st) != 0) {

@@ -58,12 +58,14 @@ patch "$be" "$work/be-shnum.elf" 48 ff ff
 patch "$h64" "$work/h64-shoff.elf" 40 00 00 00 00 00 00 00 01
 patch "$h64" "$work/h64-phnum.elf" 56 ff 7f
 mkdir "$work/dir.elf"
+mkfifo "$work/fifo.elf"
 
 cases=(
 	"empty.elf|is empty, not an ELF file"
 	"text.elf|not an ELF file"
 	"lib.a|is an ar archive"
 	"dir.elf|is a directory"
+	"fifo.elf|is not a regular file"
 	"missing.elf|cannot open: No such file or directory"
 	"short.elf|truncated: 30 bytes"
 	"cut.elf|starts past the end of the file (2000 bytes)"
