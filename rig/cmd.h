@@ -17,5 +17,6 @@ int cmd_check(int argc, char **argv);
 int cmd_boards(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_forge(int argc, char **argv);
+int cmd_size(int argc, char **argv);
 
 #endif

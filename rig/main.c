@@ -34,7 +34,7 @@ static const struct command commands[] = {
 	{ "check", cmd_check, "validate the configuration, boards, rack and suites" },
 	{ "run", cmd_run, "one change, start to finish, in the foreground" },
 	{ "serve", not_built, "the daemon: forges, webhooks, builds, jobs, dashboard" },
-	{ "size", not_built, "sections and symbols of an ELF, or their delta" },
+	{ "size", cmd_size, "sections and symbols of an ELF, or their delta" },
 	{ "boards", cmd_boards, "the rack: devices, state, leases, health" },
 	{ "demo", not_built, "a local forge with sample PRs, served with the dashboard" },
 	{ "vboard", not_built, "a virtual board for OpenOCD and the console" },

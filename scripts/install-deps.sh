@@ -21,6 +21,7 @@ packages=(
 	podman crun debootstrap util-linux
 	# dashboard browser tests and benchmarks
 	chromium wrk python3 python3-yaml
+	hyperfine
 )
 
 missing=()
