@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "proc.h"
+#include "sizes.h"
 #include "store.h"
 
 const char *build_status_name(enum build_status s)
@@ -253,6 +254,14 @@ int build_board(struct build_result *out, const struct build_env *env, const str
 		if ((rc = collect(out, env, b)) != 0) {
 			out->status = BUILD_ERROR;
 			snprintf(out->reason, sizeof(out->reason), "keeping artifacts: %s", err_msg());
+		} else if (out->status == BUILD_OK) {
+			struct size_report sr = { 0 };
+
+			/* An ELF the reader refuses is the build's product, hence the change's problem. */
+			if (sizes_record(&sr, env->store, out->id, b, out->output_dir) != 0) {
+				out->status = BUILD_FAIL;
+				snprintf(out->reason, sizeof(out->reason), "sizes: %s", err_msg());
+			}
 		}
 	}
 

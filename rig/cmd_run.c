@@ -41,8 +41,24 @@ static void print_human(const struct run_report *r)
 	for (size_t i = 0; i < r->nbuilds; i++) {
 		const struct build_result *b = &r->builds[i].result;
 
+		const struct size_report *sz = &r->builds[i].size;
+
 		printf("build  %-20s %-5s %6ld ms%s%s%s\n", r->builds[i].board, build_status_name(b->status),
 		       b->duration_ms, b->cached ? "  cached" : "", b->reason[0] ? "  " : "", b->reason);
+		if (sz->has_sizes && sz->has_delta)
+			printf("       kernel flash %llu (%+lld) ram %llu (%+lld) bytes\n",
+			       (unsigned long long)sz->kernel.flash, (long long)sz->delta.flash,
+			       (unsigned long long)sz->kernel.ram, (long long)sz->delta.ram);
+		else if (sz->has_sizes)
+			printf("       kernel flash %llu ram %llu bytes\n", (unsigned long long)sz->kernel.flash,
+			       (unsigned long long)sz->kernel.ram);
+		for (size_t j = 0; j < sz->ntop && j < 5; j++)
+			printf("       %-8s %+6lld  %s\n", elfsize_change_name(sz->top[j].change),
+			       (long long)sz->top[j].delta, sz->top[j].name);
+		for (size_t j = 0; j < sz->nfindings; j++)
+			printf("       size %s: %s\n", sz->findings[j].fail ? "FAIL" : "warning", sz->findings[j].text);
+		if (r->builds[i].size_note[0])
+			printf("       no size delta: %s\n", r->builds[i].size_note);
 	}
 	if (r->nbuilds)
 		putchar('\n');

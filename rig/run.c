@@ -285,6 +285,74 @@ done:
 	return rc;
 }
 
+/*
+ * For every board that built, its kernel's totals; with a merge-base, the
+ * delta against the same board built at the merge-base (cached when built
+ * before) and the thresholds' findings.
+ */
+static void base_sizes(struct run_report *r, const struct run_env *env, struct forge_mirror *m)
+{
+	struct forge_commit base = { 0 };
+	char src[PATH_MAX];
+	bool have_src = false;
+
+	if (forge_commit_get(&base, m, r->merge_base) == 0 &&
+	    workspace(src, sizeof(src), env->cfg, m, base.sha, base.tree) == 0)
+		have_src = true;
+	for (size_t i = 0; i < r->nbuilds; i++) {
+		struct run_build *rb = &r->builds[i];
+		const struct board *b = config_board(env->cfg, rb->board);
+		struct build_env be = { .cfg = env->cfg, .store = env->store, .containers = env->containers };
+		struct build_result bb;
+
+		if (rb->result.status != BUILD_OK)
+			continue;
+		if (!have_src) {
+			snprintf(rb->size_note, sizeof(rb->size_note), "merge-base not checked out: %s", err_msg());
+			continue;
+		}
+		/* The base build belongs to no change: it is found again by its key. */
+		if (build_board(&bb, &be, b, 0, base.sha, base.tree, src) != 0 || bb.status != BUILD_OK) {
+			snprintf(rb->size_note, sizeof(rb->size_note), "the merge-base did not build: %s",
+				 bb.reason[0] ? bb.reason : err_msg());
+			continue;
+		}
+		if (sizes_compare(&rb->size, b, bb.output_dir, rb->result.output_dir) != 0) {
+			snprintf(rb->size_note, sizeof(rb->size_note), "%s", err_msg());
+			continue;
+		}
+		rb->size.has_sizes = true;
+		rb->size.kernel = (struct elfsize_totals){
+			.text = rb->size.base.text + (uint64_t)rb->size.delta.text,
+			.data = rb->size.base.data + (uint64_t)rb->size.delta.data,
+			.bss = rb->size.base.bss + (uint64_t)rb->size.delta.bss,
+			.flash = rb->size.base.flash + (uint64_t)rb->size.delta.flash,
+			.ram = rb->size.base.ram + (uint64_t)rb->size.delta.ram,
+		};
+		sizes_judge(&rb->size, env->cfg, b);
+		for (size_t j = 0; j < rb->size.nfindings; j++)
+			log_info("size: %s", rb->size.findings[j].text);
+	}
+	forge_commit_release(&base);
+}
+
+/* Kernel totals of a build without a base to compare with. */
+static void own_sizes(struct run_build *rb, const struct board *b)
+{
+	struct elfsize es;
+	char path[PATH_MAX];
+
+	if (rb->result.status != BUILD_OK || rb->size.has_sizes)
+		return;
+	elfsize_init(&es);
+	snprintf(path, sizeof(path), "%s/%s", rb->result.output_dir, b->build.artifacts.kernel);
+	if (elfsize_read_file(&es, path) == 0) {
+		rb->size.has_sizes = true;
+		rb->size.kernel = es.totals;
+	}
+	elfsize_release(&es);
+}
+
 static bool wanted(const char *name, const char *const *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -301,7 +369,11 @@ static void gate(struct run_report *r)
 
 	for (size_t i = 0; i < r->nbuilds; i++) {
 		const struct build_result *b = &r->builds[i].result;
+		const struct size_report *sz = &r->builds[i].size;
 
+		for (size_t j = 0; j < sz->nfindings; j++)
+			if (sz->findings[j].fail && fails++ == 0)
+				snprintf(first_fail, sizeof(first_fail), "size: %s", sz->findings[j].text);
 		if (b->status == BUILD_FAIL && fails++ == 0)
 			snprintf(first_fail, sizeof(first_fail), "build failed on %s: %s", r->builds[i].board, b->reason);
 		if (b->status == BUILD_ERROR && errors++ == 0)
@@ -390,11 +462,13 @@ int run_change(struct run_report *out, const struct run_env *env, const struct r
 	if ((rc = forge_fetch(NULL, m, &fo)) != 0) {
 		out->usage_error = rc == ERR_NOTFOUND;
 		decide(out, GATE_ERROR, "fetch %s: %s", o->repo, err_msg());
+		rc = 0;
 		goto cleanup;
 	}
 	if ((rc = forge_commit_get(&commit, m, o->ref)) != 0) {
 		out->usage_error = true;
 		decide(out, GATE_ERROR, "%s", err_msg());
+		rc = 0;
 		goto cleanup;
 	}
 	snprintf(out->sha, sizeof(out->sha), "%s", commit.sha);
@@ -403,6 +477,7 @@ int run_change(struct run_report *out, const struct run_env *env, const struct r
 		if ((rc = forge_resolve(out->base_sha, m, o->base)) != 0) {
 			out->usage_error = true;
 			decide(out, GATE_ERROR, "base: %s", err_msg());
+			rc = 0;
 			goto cleanup;
 		}
 		if (forge_merge_base(out->merge_base, m, out->sha, out->base_sha) != 0)
@@ -463,6 +538,10 @@ int run_change(struct run_report *out, const struct run_env *env, const struct r
 			 rb->result.duration_ms);
 	}
 
+	/* Sizes: the kernel against the one built at the merge-base, which is built when absent. */
+	if (out->merge_base[0])
+		base_sizes(out, env, m);
+
 	/* Tests: every suite on every target whose build is usable. */
 	store_change_set_state(env->store, out->change_id, "testing", NULL, NULL);
 	for (size_t i = 0; i < out->nbuilds; i++) {
@@ -483,6 +562,8 @@ int run_change(struct run_report *out, const struct run_env *env, const struct r
 			}
 		}
 	}
+	for (size_t i = 0; i < out->nbuilds; i++)
+		own_sizes(&out->builds[i], config_board(cfg, out->builds[i].board));
 	gate(out);
 
 finish:
@@ -496,6 +577,60 @@ cleanup:
 static json_t *json_str_or_null(const char *s)
 {
 	return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *totals_json(int64_t text, int64_t data, int64_t bss, int64_t flash, int64_t ram)
+{
+	json_t *k = json_object();
+
+	json_object_set_new(k, "text", json_integer(text));
+	json_object_set_new(k, "data", json_integer(data));
+	json_object_set_new(k, "bss", json_integer(bss));
+	json_object_set_new(k, "flash", json_integer(flash));
+	json_object_set_new(k, "ram", json_integer(ram));
+	return k;
+}
+
+/* "sizes" and "delta" per DESIGN.md, with the symbols that changed most and the findings. */
+static void add_sizes(json_t *o, const struct run_build *rb)
+{
+	const struct size_report *s = &rb->size;
+	json_t *sizes = json_object(), *delta = json_object(), *syms = json_array(), *findings = json_array();
+
+	if (s->has_sizes)
+		json_object_set_new(sizes, "kernel", totals_json((int64_t)s->kernel.text, (int64_t)s->kernel.data,
+								 (int64_t)s->kernel.bss, (int64_t)s->kernel.flash,
+								 (int64_t)s->kernel.ram));
+	if (s->has_delta)
+		json_object_set_new(delta, "kernel", totals_json(s->delta.text, s->delta.data, s->delta.bss,
+								 s->delta.flash, s->delta.ram));
+	for (size_t i = 0; i < s->ntop; i++) {
+		json_t *y = json_object();
+
+		json_object_set_new(y, "name", json_string(s->top[i].name));
+		json_object_set_new(y, "section", json_string(s->top[i].section));
+		json_object_set_new(y, "base", json_integer((json_int_t)s->top[i].base));
+		json_object_set_new(y, "size", json_integer((json_int_t)s->top[i].size));
+		json_object_set_new(y, "delta", json_integer(s->top[i].delta));
+		json_object_set_new(y, "change", json_string(elfsize_change_name(s->top[i].change)));
+		json_array_append_new(syms, y);
+	}
+	for (size_t i = 0; i < s->nfindings; i++) {
+		json_t *f = json_object();
+
+		json_object_set_new(f, "region", json_string(s->findings[i].region));
+		json_object_set_new(f, "delta", json_integer(s->findings[i].delta));
+		json_object_set_new(f, "percent", json_real(s->findings[i].percent));
+		json_object_set_new(f, "action", json_string(s->findings[i].fail ? "fail" : "warn"));
+		json_object_set_new(f, "text", json_string(s->findings[i].text));
+		json_array_append_new(findings, f);
+	}
+	json_object_set_new(o, "sizes", sizes);
+	json_object_set_new(o, "delta", delta);
+	json_object_set_new(o, "symbols", syms);
+	json_object_set_new(o, "size_findings", findings);
+	if (rb->size_note[0])
+		json_object_set_new(o, "size_note", json_string(rb->size_note));
 }
 
 int run_report_json(struct buf *out, const struct run_report *r)
@@ -522,6 +657,7 @@ int run_report_json(struct buf *out, const struct run_report *r)
 		json_object_set_new(o, "cached", json_boolean(b->cached));
 		json_object_set_new(o, "reason", json_str_or_null(b->reason));
 		json_object_set_new(o, "build_id", json_integer(b->id));
+		add_sizes(o, &r->builds[i]);
 		json_array_append_new(builds, o);
 	}
 	for (size_t i = 0; i < r->ncases; i++) {

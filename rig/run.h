@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "forge.h"
 #include "runner.h"
+#include "sizes.h"
 
 struct config;
 struct container;
@@ -54,6 +55,8 @@ struct run_opts {
 struct run_build {
 	char board[64];
 	struct build_result result;
+	struct size_report size;	/* kernel totals; delta against the merge-base build */
+	char size_note[600];		/* why there is no delta, when there is none */
 };
 
 struct run_case {

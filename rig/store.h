@@ -52,12 +52,16 @@ struct store_artifact {
 };
 
 struct store_size {
-	const char *artifact, *section, *region;	/* region: flash | ram */
+	const char *artifact, *section;
+	const char *cls;		/* text | data | bss: .data counts in flash and RAM */
+	const char *region;		/* flash | ram */
 	int64_t size;
 };
 
 struct store_symbol {
 	const char *artifact, *name, *section;
+	const char *kind;		/* func | object */
+	const char *file;		/* for local symbols, their source file; else NULL */
 	int64_t size;
 };
 

@@ -51,7 +51,7 @@ static const struct migration migrations[] = {
 	  "CREATE INDEX artifacts_build ON artifacts(build_id);"
 	  "CREATE TABLE sizes ("
 	  "  build_id INTEGER NOT NULL REFERENCES builds(id),"
-	  "  artifact TEXT NOT NULL, section TEXT NOT NULL, region TEXT NOT NULL,"
+	  "  artifact TEXT NOT NULL, section TEXT NOT NULL, class TEXT NOT NULL, region TEXT NOT NULL,"
 	  "  size INTEGER NOT NULL);"
 	  "CREATE INDEX sizes_build ON sizes(build_id);"
 	  "CREATE TABLE jobs ("
@@ -77,8 +77,8 @@ static const struct migration migrations[] = {
 	{ 2, "symbols, TAP checks",
 	  "CREATE TABLE symbols ("
 	  "  build_id INTEGER NOT NULL REFERENCES builds(id),"
-	  "  artifact TEXT NOT NULL, name TEXT NOT NULL, section TEXT NOT NULL,"
-	  "  size INTEGER NOT NULL);"
+	  "  artifact TEXT NOT NULL, name TEXT NOT NULL, section TEXT NOT NULL, kind TEXT NOT NULL,"
+	  "  file TEXT, size INTEGER NOT NULL);"
 	  "CREATE INDEX symbols_build ON symbols(build_id);"
 	  "CREATE TABLE checks ("
 	  "  result_id INTEGER NOT NULL REFERENCES results(id),"
@@ -581,8 +581,9 @@ static int bind_size(sqlite3_stmt *st, const void *row)
 
 	bind_text(st, 2, z->artifact);
 	bind_text(st, 3, z->section);
-	bind_text(st, 4, z->region);
-	return sqlite3_bind_int64(st, 5, z->size);
+	bind_text(st, 4, z->cls);
+	bind_text(st, 5, z->region);
+	return sqlite3_bind_int64(st, 6, z->size);
 }
 
 static int bind_symbol(sqlite3_stmt *st, const void *row)
@@ -592,18 +593,20 @@ static int bind_symbol(sqlite3_stmt *st, const void *row)
 	bind_text(st, 2, z->artifact);
 	bind_text(st, 3, z->name);
 	bind_text(st, 4, z->section);
-	return sqlite3_bind_int64(st, 5, z->size);
+	bind_text(st, 5, z->kind);
+	bind_text(st, 6, z->file);
+	return sqlite3_bind_int64(st, 7, z->size);
 }
 
 static int sq_sizes_add(struct store *base, int64_t build_id, const struct store_size *v, size_t n)
 {
-	return insert_rows(ss(base), "INSERT INTO sizes(build_id, artifact, section, region, size) VALUES (?,?,?,?,?)",
+	return insert_rows(ss(base), "INSERT INTO sizes(build_id, artifact, section, class, region, size) VALUES (?,?,?,?,?,?)",
 			   build_id, v, n, sizeof(*v), bind_size, "adding sizes");
 }
 
 static int sq_symbols_add(struct store *base, int64_t build_id, const struct store_symbol *v, size_t n)
 {
-	return insert_rows(ss(base), "INSERT INTO symbols(build_id, artifact, name, section, size) VALUES (?,?,?,?,?)",
+	return insert_rows(ss(base), "INSERT INTO symbols(build_id, artifact, name, section, kind, file, size) VALUES (?,?,?,?,?,?,?)",
 			   build_id, v, n, sizeof(*v), bind_symbol, "adding symbols");
 }
 

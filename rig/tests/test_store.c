@@ -182,8 +182,9 @@ static void test_builds_cache_and_artifacts(void **state)
 	struct store_artifact a1 = { .name = "kernel.elf", .kind = "kernel", .sha256 = "ab", .size = 10, .path = "/x/ab" };
 	struct store_artifact a2 = { .name = "apps/hello.tbf", .kind = "app", .sha256 = "cd", .size = 4, .path = "/x/cd" };
 	struct store_artifact *list;
-	struct store_size sizes[] = { { "kernel.elf", ".text", "flash", 1000 }, { "kernel.elf", ".bss", "ram", 64 } };
-	struct store_symbol syms[] = { { "kernel.elf", "main", ".text", 40 } };
+	struct store_size sizes[] = { { "kernel.elf", ".text", "text", "flash", 1000 },
+				      { "kernel.elf", ".bss", "bss", "ram", 64 } };
+	struct store_symbol syms[] = { { "kernel.elf", "main", ".text", "func", NULL, 40 } };
 	size_t n;
 
 	(void)state;
