@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -183,6 +184,7 @@ int proc_spawn(struct proc *p, const struct proc_opts *opts)
 	int rc = ERR_IO, e = 0;
 	ssize_t got;
 	pid_t pid;
+	pid_t parent;
 
 	memset(p, 0, sizeof(*p));
 	p->pidfd = p->in_fd = p->out_fd = p->err_fd = -1;
@@ -244,6 +246,7 @@ int proc_spawn(struct proc *p, const struct proc_opts *opts)
 		goto cleanup;
 	}
 
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		err_errno(ERR_IO, "fork for '%s'", opts->argv[0]);
@@ -251,6 +254,14 @@ int proc_spawn(struct proc *p, const struct proc_opts *opts)
 	}
 	if (pid == 0) {
 		child_setup(child_in, child_out, child_err, opts->cwd, report[1]);
+		/*
+		 * A long-lived child in its own group (QEMU behind a virtual
+		 * board) escapes a kill of the rig's group: let the kernel end
+		 * it when the rig is gone, even by SIGKILL.
+		 */
+		if (opts->die_with_parent &&
+		    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
+			_exit(127);
 		/* Every descriptor but stdio goes; report[1] closes on exec. */
 		if (report[1] > 3)
 			close_range(3, (unsigned int)report[1] - 1, 0);
