@@ -14,5 +14,7 @@ enum {
 };
 
 int cmd_check(int argc, char **argv);
+int cmd_vboard(int argc, char **argv);
+int cmd_vboard_ctl(int argc, char **argv);
 
 #endif
