@@ -30,6 +30,7 @@
 #define CTL_LINE_MAX 512
 #define CTL_DEADLINE_MS 5000
 #define DEBUG_OUT_CAP ((size_t)1 << 20)
+#define DEBUG_STALL_MS 10000
 #define QEMU_START_MS 10000	/* QEMU must open its console socket by then */
 #define QEMU_RETRY_MS 20
 #define QEMU_STOP_GRACE_MS 2000
@@ -37,6 +38,7 @@
 #define LISTEN_RETRY_MS 500
 #define CORRUPT_NTH_DEFAULT 64	/* mid-image for any image worth flashing */
 #define DROP_AFTER_DEFAULT 16384
+#define VANISH_DRAIN_MS 200
 
 enum qemu_state { QEMU_NONE, QEMU_STARTING, QEMU_RUNNING, QEMU_PAUSED };
 
@@ -75,6 +77,7 @@ struct vb {
 	struct bitbang bb;
 	struct buf out;
 	bool drop_pending;
+	long long stall_deadline;	/* answers unsent since long before this: drop */
 	long long conn_since;
 	uint64_t conn_written_at_start, conn_read_at_start;
 
@@ -82,6 +85,7 @@ struct vb {
 	int pty_master, pty_slave;
 	char pty_name[64];
 	bool console_present;
+	long long vanish_at;		/* the console-vanish fault fires then; 0: no */
 
 	/* QEMU */
 	enum qemu_state qemu_state;
@@ -472,6 +476,7 @@ static void remove_console_link(struct vb *vb)
 
 static void console_close(struct vb *vb)
 {
+	vb->vanish_at = 0;
 	if (!vb->console_present)
 		return;
 	remove_console_link(vb);
@@ -536,6 +541,8 @@ static void console_from_qemu(struct vb *vb)
 	}
 	if (!vb->console_present || !vb->powered)
 		return;
+	if (vb->vanish_at)
+		return;		/* going: nothing more gets through */
 	if (vb->f.vanish_after >= 0) {
 		for (ssize_t i = 0; i < n; i++) {
 			if (chunk[i] != '\n' || --vb->f.vanish_after > 0)
@@ -543,9 +550,13 @@ static void console_from_qemu(struct vb *vb)
 			if (write(vb->pty_master, chunk, (size_t)i + 1) < 0) {
 				/* dropped, as below */
 			}
-			log_info("vboard: fault: the console vanishes");
+			/*
+			 * Closing the master flushes what the reader has not
+			 * read yet: give it a moment, so that "after N lines"
+			 * means N lines arrive.
+			 */
 			vb->f.vanish_after = -1;
-			console_close(vb);
+			vb->vanish_at = proc_now_ms() + VANISH_DRAIN_MS;
 			return;
 		}
 	}
@@ -609,6 +620,7 @@ static void conn_close(struct vb *vb, const char *why)
 	close_fd(&vb->conn_fd);
 	buf_reset(&vb->out);
 	vb->drop_pending = false;
+	vb->stall_deadline = 0;
 }
 
 static void conn_accept(struct vb *vb)
@@ -648,11 +660,16 @@ static void conn_flush(struct vb *vb)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN)
+		if (n < 0 && errno == EAGAIN) {
+			/* A peer that stops reading must not hold the only debug slot forever. */
+			if (!vb->stall_deadline)
+				vb->stall_deadline = proc_now_ms() + DEBUG_STALL_MS;
 			return;
+		}
 		conn_close(vb, "write failed");
 		return;
 	}
+	vb->stall_deadline = 0;
 }
 
 static void conn_read(struct vb *vb)
@@ -820,6 +837,7 @@ static void fault(struct vb *vb, char **w, int n, struct buf *r)
 		}
 	} else if (strcmp(w[1], "clear") == 0) {
 		faults_clear(vb);
+		vb->vanish_at = 0;
 		if (vb->listen_fd < 0)
 			vb->listen_retry_at = proc_now_ms();
 		if (!vb->console_present && console_open(vb) != 0) {
@@ -1015,6 +1033,20 @@ static void loop_once(struct vb *vb)
 		}
 		if (vb->listen_retry_at && vb->listen_retry_at < wake)
 			wake = vb->listen_retry_at;
+	}
+	if (vb->stall_deadline) {
+		if (now >= vb->stall_deadline)
+			conn_close(vb, "the debugger does not read its answers");
+		else if (vb->stall_deadline < wake)
+			wake = vb->stall_deadline;
+	}
+	if (vb->vanish_at) {
+		if (now >= vb->vanish_at) {
+			log_info("vboard: fault: the console vanishes");
+			console_close(vb);
+		} else if (vb->vanish_at < wake) {
+			wake = vb->vanish_at;
+		}
 	}
 	for (int i = 0; i < CTL_CLIENTS; i++) {
 		if (vb->ctl[i].fd < 0)
