@@ -150,7 +150,11 @@ static void qemu_drain_err(struct vb *vb, bool flush)
 	}
 	while ((nl = memchr(vb->qemu_err.data, '\n', vb->qemu_err.len)) != NULL) {
 		*nl = '\0';
-		log_warn("vboard: qemu: %s", vb->qemu_err.data);
+		/* QEMU says "info: QEMU waiting for connection" on every start. */
+		if (strstr(vb->qemu_err.data, ": info: "))
+			log_debug("vboard: qemu: %s", vb->qemu_err.data);
+		else
+			log_warn("vboard: qemu: %s", vb->qemu_err.data);
 		buf_consume(&vb->qemu_err, (size_t)(nl - vb->qemu_err.data) + 1);
 	}
 	if ((flush || vb->qemu_err.truncated) && vb->qemu_err.len) {

@@ -11,10 +11,12 @@
  *  - a console: a pseudo-terminal the --console-link path points to. It
  *    outlives the programs that run, like a USB-serial adapter;
  *  - a CPU that runs what was flashed: when the hart runs out of reset, the
- *    board starts the board file's QEMU command with {image} = the flash
- *    written so far, its UART relayed to the console. A halt pauses that
- *    QEMU (SIGSTOP) and a resume continues it; a reset, a write into flash or
- *    power off ends it;
+ *    board starts the board file's QEMU command with {image} and {kernel}
+ *    naming an ELF of exactly the bytes written into flash (and RAM), its
+ *    UART relayed to the console. A halt pauses that QEMU (SIGSTOP) and a
+ *    resume continues it (or, if there is none, starts one); a reset, a
+ *    write into flash or power off ends it. While halted, the hart's
+ *    registers are the debug module's model, not QEMU's;
  *  - power: on, off, cycle. Off drops the debug connection and refuses new
  *    ones, and silences the console. On boots what is in flash;
  *  - faults on demand, for tests: refuse the debug connection, drop it after
