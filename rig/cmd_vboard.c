@@ -12,7 +12,7 @@
 
 static const char vboard_usage[] =
 	"usage: rig vboard [-c FILE] --jtag-port PORT --console-link PATH\n"
-	"                  [--board NAME] [--control PATH]\n"
+	"                  [--board NAME] [--control PATH] [--jtag-socket PATH]\n"
 	"\n"
 	"Runs a virtual RISC-V board: OpenOCD's remote_bitbang protocol on\n"
 	"127.0.0.1:PORT in front of a RISC-V debug module and the board's flash and\n"
@@ -24,6 +24,8 @@ static const char vboard_usage[] =
 	"      --jtag-port PORT  TCP port for remote_bitbang; 0 picks a free one\n"
 	"      --console-link PATH  symlink to create to the console's pty\n"
 	"      --control PATH    unix socket for power and faults (see rig vboard-ctl)\n"
+	"      --jtag-socket PATH  remote_bitbang on this unix socket too (faster);\n"
+	"                        OpenOCD: remote_bitbang port 0, remote_bitbang host PATH\n"
 	"\n"
 	"Prints \"vboard ready jtag=127.0.0.1:PORT console=PATH\" once it listens.\n";
 
@@ -46,11 +48,12 @@ static const char ctl_usage[] =
 
 int cmd_vboard(int argc, char **argv)
 {
-	enum { OPT_BOARD = 256, OPT_PORT, OPT_LINK, OPT_CONTROL };
+	enum { OPT_BOARD = 256, OPT_PORT, OPT_SOCKET, OPT_LINK, OPT_CONTROL };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "board", required_argument, NULL, OPT_BOARD },
 		{ "jtag-port", required_argument, NULL, OPT_PORT },
+		{ "jtag-socket", required_argument, NULL, OPT_SOCKET },
 		{ "console-link", required_argument, NULL, OPT_LINK },
 		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "help", no_argument, NULL, 'h' },
@@ -81,6 +84,9 @@ int cmd_vboard(int argc, char **argv)
 			}
 			vo.jtag_port = (int)port;
 			break;
+		case OPT_SOCKET:
+			vo.jtag_socket = optarg;
+			break;
 		case OPT_LINK:
 			vo.console_link = optarg;
 			break;
@@ -95,11 +101,12 @@ int cmd_vboard(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc || vo.jtag_port < 0 || !vo.console_link) {
+	if (optind < argc || (vo.jtag_port < 0 && !vo.jtag_socket) || !vo.console_link) {
 		if (optind < argc)
 			fprintf(stderr, "rig vboard: unexpected argument '%s'\n", argv[optind]);
 		else
-			fprintf(stderr, "rig vboard: --jtag-port and --console-link are required\n");
+			fprintf(stderr, "rig vboard: --jtag-port (or --jtag-socket) and --console-link "
+				"are required\n");
 		fputs(vboard_usage, stderr);
 		return EXIT_USAGE;
 	}

@@ -70,7 +70,8 @@ struct vb {
 	bool stop;
 
 	/* debug port */
-	int listen_fd;
+	int listen_fd;			/* 127.0.0.1:port; port -1: none */
+	int ulisten_fd;			/* --jtag-socket, or -1 */
 	int port;
 	long long listen_retry_at;	/* 0: no retry pending */
 	int conn_fd;
@@ -79,7 +80,7 @@ struct vb {
 	bool drop_pending;
 	long long stall_deadline;	/* answers unsent since long before this: drop */
 	long long conn_since;
-	uint64_t conn_written_at_start, conn_read_at_start;
+	uint64_t conn_written_at_start, conn_read_at_start, conn_dmi_at_start;
 
 	/* console */
 	int pty_master, pty_slave;
@@ -585,7 +586,7 @@ static void console_to_qemu(struct vb *vb)
 
 /* ---- the debug port ---- */
 
-static int listen_open(struct vb *vb)
+static int tcp_listen(struct vb *vb)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)vb->port) };
 	socklen_t len = sizeof(sa);
@@ -602,20 +603,97 @@ static int listen_open(struct vb *vb)
 		close(fd);
 		return rc;
 	}
+	/* Port 0 picks one; keep it, so that a re-listen after a fault reuses it. */
 	if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
 		vb->port = ntohs(sa.sin_port);
 	vb->listen_fd = fd;
-	vb->listen_retry_at = 0;
 	return 0;
+}
+
+/* A unix socket path that is free, or holds a dead socket nobody answers on. */
+static int unix_path_free(const char *path, struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return err_set(ERR_INVALID, "socket path too long: %s", path);
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode))
+		return err_set(ERR_EXISTS, "%s exists and is not a socket", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return err_errno(ERR_IO, "socket");
+	if (connect(fd, (struct sockaddr *)sa, sizeof(*sa)) == 0 || errno == EAGAIN) {
+		close(fd);
+		return err_set(ERR_EXISTS, "something answers on %s already", path);
+	}
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+static int unix_listen(const char *path, int backlog, int *out)
+{
+	struct sockaddr_un sa;
+	int fd, rc;
+
+	rc = unix_path_free(path, &sa);
+	if (rc)
+		return rc;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return err_errno(ERR_IO, "socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, backlog) < 0) {
+		rc = err_errno(ERR_IO, "listen on %s", path);
+		close(fd);
+		return rc;
+	}
+	*out = fd;
+	return 0;
+}
+
+/* Opens whichever debug listeners are configured and closed. */
+static int listen_open(struct vb *vb)
+{
+	int rc = 0;
+
+	if (vb->port >= 0 && vb->listen_fd < 0)
+		rc = tcp_listen(vb);
+	if (rc == 0 && vb->o->jtag_socket && vb->ulisten_fd < 0)
+		rc = unix_listen(vb->o->jtag_socket, 4, &vb->ulisten_fd);
+	if (rc == 0)
+		vb->listen_retry_at = 0;
+	return rc;
+}
+
+static bool listening(const struct vb *vb)
+{
+	return (vb->port < 0 || vb->listen_fd >= 0) && (!vb->o->jtag_socket || vb->ulisten_fd >= 0);
+}
+
+static void listen_close(struct vb *vb)
+{
+	close_fd(&vb->listen_fd);
+	if (vb->ulisten_fd >= 0) {
+		close_fd(&vb->ulisten_fd);
+		unlink(vb->o->jtag_socket);
+	}
 }
 
 static void conn_close(struct vb *vb, const char *why)
 {
 	if (vb->conn_fd < 0)
 		return;
-	log_info("vboard: debugger disconnected (%s) after %.1f s, %llu requests, %llu bytes written "
-		 "and %llu read over the system bus", why,
+	log_info("vboard: debugger disconnected (%s) after %.1f s, %llu requests, %llu TDO reads, "
+		 "%llu DMI accesses, %llu bytes written and %llu read over the system bus", why,
 		 (double)(proc_now_ms() - vb->conn_since) / 1000.0, (unsigned long long)vb->bb.bytes,
+		 (unsigned long long)vb->bb.reads,
+		 (unsigned long long)(vb->dm.stats.dmi_reads + vb->dm.stats.dmi_writes - vb->conn_dmi_at_start),
 		 (unsigned long long)(vb->dm.stats.sb_bytes_written - vb->conn_written_at_start),
 		 (unsigned long long)(vb->dm.stats.sb_bytes_read - vb->conn_read_at_start));
 	/* A probe that goes away stops driving SRST. */
@@ -627,9 +705,9 @@ static void conn_close(struct vb *vb, const char *why)
 	vb->stall_deadline = 0;
 }
 
-static void conn_accept(struct vb *vb)
+static void conn_accept(struct vb *vb, int listen_fd)
 {
-	int fd = accept4(vb->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	int one = 1;
 
 	if (fd < 0)
@@ -644,11 +722,13 @@ static void conn_accept(struct vb *vb)
 		close(fd);
 		return;
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (listen_fd == vb->listen_fd)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	vb->conn_fd = fd;
 	vb->conn_since = proc_now_ms();
 	vb->conn_written_at_start = vb->dm.stats.sb_bytes_written;
 	vb->conn_read_at_start = vb->dm.stats.sb_bytes_read;
+	vb->conn_dmi_at_start = vb->dm.stats.dmi_reads + vb->dm.stats.dmi_writes;
 	bitbang_init(&vb->bb, &vb->dtm.tap, srst_pin, vb);
 	log_info("vboard: debugger connected");
 }
@@ -752,9 +832,13 @@ static void status(struct vb *vb, struct buf *r)
 		 vb->dm.hart.halted ? "halted" : "running", qemu_state_names[vb->qemu_state]);
 	if (vb->qemu_state != QEMU_NONE)
 		buf_addf(r, " qemu_pid=%d", (int)vb->qemu.pid);
-	buf_addf(r, " flash=%u debugger=%s console=%s jtag=127.0.0.1:%d faults=",
-		 flash ? flash->written_end : 0, vb->conn_fd >= 0 ? "connected" : "none",
-		 vb->console_present ? vb->pty_name : "gone", vb->port);
+	buf_addf(r, " flash=%u debugger=%s console=%s", flash ? flash->written_end : 0,
+		 vb->conn_fd >= 0 ? "connected" : "none", vb->console_present ? vb->pty_name : "gone");
+	if (vb->port >= 0)
+		buf_addf(r, " jtag=127.0.0.1:%d", vb->port);
+	if (vb->o->jtag_socket)
+		buf_addf(r, " jtag_socket=%s", vb->o->jtag_socket);
+	buf_addstr(r, " faults=");
 	if (!vb->f.refuse && vb->f.drop_after < 0 && !vb->f.corrupt && vb->f.vanish_after < 0)
 		buf_addstr(r, "none");
 	if (vb->f.refuse)
@@ -801,8 +885,8 @@ static void fault(struct vb *vb, char **w, int n, struct buf *r)
 		}
 		vb->f.refuse = on;
 		if (on)
-			close_fd(&vb->listen_fd);
-		else if (vb->listen_fd < 0)
+			listen_close(vb);
+		else if (!listening(vb))
 			vb->listen_retry_at = proc_now_ms();
 		buf_addf(r, "ok debug port %s connections", on ? "refuses" : "accepts");
 	} else if (strcmp(w[1], "drop-after") == 0) {
@@ -842,7 +926,7 @@ static void fault(struct vb *vb, char **w, int n, struct buf *r)
 	} else if (strcmp(w[1], "clear") == 0) {
 		faults_clear(vb);
 		vb->vanish_at = 0;
-		if (vb->listen_fd < 0)
+		if (!listening(vb))
 			vb->listen_retry_at = proc_now_ms();
 		if (!vb->console_present && console_open(vb) != 0) {
 			buf_addf(r, "error: console: %s", err_msg());
@@ -947,40 +1031,8 @@ static void ctl_read(struct vb *vb, struct ctl_client *c)
 
 static int ctl_open(struct vb *vb)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd;
-
-	if (strlen(vb->o->control_path) >= sizeof(sa.sun_path))
-		return err_set(ERR_INVALID, "control socket path too long: %s", vb->o->control_path);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", vb->o->control_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return err_errno(ERR_IO, "socket");
-	if (lstat(vb->o->control_path, &st) == 0) {
-		/* A socket nobody answers on is left over from a board that died: reuse its path. */
-		if (!S_ISSOCK(st.st_mode)) {
-			close(fd);
-			return err_set(ERR_EXISTS, "control path %s exists and is not a socket",
-				       vb->o->control_path);
-		}
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
-			close(fd);
-			return err_set(ERR_EXISTS, "another board answers on %s", vb->o->control_path);
-		}
-		close(fd);
-		unlink(vb->o->control_path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (fd < 0)
-			return err_errno(ERR_IO, "socket");
-	}
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, CTL_CLIENTS) < 0) {
-		int rc = err_errno(ERR_IO, "listen on %s", vb->o->control_path);
-
-		close(fd);
-		return rc;
-	}
-	vb->ctl_fd = fd;
+	if (unix_listen(vb->o->control_path, CTL_CLIENTS, &vb->ctl_fd) != 0)
+		return err_prefix("control socket");
 	return 0;
 }
 
@@ -1016,7 +1068,7 @@ static void signal_read(struct vb *vb)
 	}
 }
 
-enum { P_SIG, P_LISTEN, P_CONN, P_CTL, P_QEMU_PID, P_QEMU_ERR, P_QEMU_CON, P_PTY, P_CLIENT0 };
+enum { P_SIG, P_LISTEN, P_ULISTEN, P_CONN, P_CTL, P_QEMU_PID, P_QEMU_ERR, P_QEMU_CON, P_PTY, P_CLIENT0 };
 
 static void loop_once(struct vb *vb)
 {
@@ -1028,7 +1080,7 @@ static void loop_once(struct vb *vb)
 		if (vb->qemu_state == QEMU_STARTING && vb->qemu_retry_at < wake)
 			wake = vb->qemu_retry_at;
 	}
-	if (vb->listen_fd < 0 && !vb->f.refuse && vb->listen_retry_at) {
+	if (!listening(vb) && !vb->f.refuse && vb->listen_retry_at) {
 		if (now >= vb->listen_retry_at) {
 			if (listen_open(vb) != 0) {
 				log_warn("vboard: %s", err_msg());
@@ -1067,6 +1119,7 @@ static void loop_once(struct vb *vb)
 		p[i] = (struct pollfd){ .fd = -1 };
 	p[P_SIG] = (struct pollfd){ .fd = vb->sig_fd, .events = POLLIN };
 	p[P_LISTEN] = (struct pollfd){ .fd = vb->listen_fd, .events = POLLIN };
+	p[P_ULISTEN] = (struct pollfd){ .fd = vb->ulisten_fd, .events = POLLIN };
 	if (vb->conn_fd >= 0)
 		/* While answers wait to be sent, read no more requests. */
 		p[P_CONN] = (struct pollfd){ .fd = vb->conn_fd, .events = vb->out.len ? POLLOUT : POLLIN };
@@ -1094,7 +1147,9 @@ static void loop_once(struct vb *vb)
 			conn_read(vb);
 	}
 	if (p[P_LISTEN].revents && vb->listen_fd >= 0)
-		conn_accept(vb);
+		conn_accept(vb, vb->listen_fd);
+	if (p[P_ULISTEN].revents && vb->ulisten_fd >= 0)
+		conn_accept(vb, vb->ulisten_fd);
 	if (p[P_QEMU_ERR].revents && vb->qemu_state != QEMU_NONE)
 		qemu_drain_err(vb, false);
 	if (p[P_QEMU_CON].revents && vb->qemu_con >= 0)
@@ -1164,8 +1219,10 @@ int vboard_run(const struct vboard_opts *opts)
 	bool sigs = false;
 	int rc;
 
-	if (opts->jtag_port < 0 || opts->jtag_port > 65535)
+	if (opts->jtag_port < -1 || opts->jtag_port > 65535)
 		return err_set(ERR_INVALID, "jtag port %d out of range", opts->jtag_port);
+	if (opts->jtag_port < 0 && !opts->jtag_socket)
+		return err_set(ERR_INVALID, "no debug port: neither a TCP port nor a socket");
 	rc = check_board(opts->board);
 	if (rc)
 		return rc;
@@ -1175,7 +1232,7 @@ int vboard_run(const struct vboard_opts *opts)
 	vb->o = opts;
 	vb->board = opts->board;
 	vb->port = opts->jtag_port;
-	vb->listen_fd = vb->conn_fd = vb->pty_master = vb->pty_slave = -1;
+	vb->listen_fd = vb->ulisten_fd = vb->conn_fd = vb->pty_master = vb->pty_slave = -1;
 	vb->qemu_con = vb->ctl_fd = vb->sig_fd = -1;
 	vb->qemu.pid = 0;
 	vb->qemu.pidfd = vb->qemu.in_fd = vb->qemu.out_fd = vb->qemu.err_fd = -1;
@@ -1208,10 +1265,19 @@ int vboard_run(const struct vboard_opts *opts)
 		goto cleanup;
 
 	power_on(vb);
-	log_info("vboard: %s on 127.0.0.1:%d, console %s, control %s", vb->board->name, vb->port,
-		 opts->console_link, opts->control_path ? opts->control_path : "none");
-	printf("vboard ready jtag=127.0.0.1:%d console=%s\n", vb->port, opts->console_link);
-	fflush(stdout);
+	{
+		char tcp[32] = "none";
+
+		if (vb->port >= 0)
+			snprintf(tcp, sizeof(tcp), "127.0.0.1:%d", vb->port);
+		log_info("vboard: %s, debug port %s%s%s, console %s, control %s", vb->board->name, tcp,
+			 opts->jtag_socket ? " and " : "", opts->jtag_socket ? opts->jtag_socket : "",
+			 opts->console_link, opts->control_path ? opts->control_path : "none");
+		printf("vboard ready jtag=%s%s%s console=%s\n", tcp,
+		       opts->jtag_socket ? " jtag_socket=" : "", opts->jtag_socket ? opts->jtag_socket : "",
+		       opts->console_link);
+		fflush(stdout);
+	}
 
 	while (!vb->stop)
 		loop_once(vb);
@@ -1228,7 +1294,7 @@ cleanup:
 		close_fd(&vb->ctl_fd);
 		unlink(opts->control_path);
 	}
-	close_fd(&vb->listen_fd);
+	listen_close(vb);
 	close_fd(&vb->sig_fd);
 	if (sigs)
 		sigprocmask(SIG_SETMASK, &old, NULL);

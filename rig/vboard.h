@@ -7,7 +7,9 @@
  *  - a debug port: OpenOCD's remote_bitbang protocol on 127.0.0.1:PORT, in
  *    front of a JTAG TAP, a RISC-V DTM and Debug Module (bitbang.h, jtag.h,
  *    rvdtm.h, rvdm.h) and the board's flash and RAM (vmem.h), laid out as
- *    the board file's memory map says;
+ *    the board file's memory map says. remote_bitbang makes one round trip
+ *    per scan, so the port can also listen on a unix socket, where a round
+ *    trip costs less (one debugger at a time, whichever way it comes);
  *  - a console: a pseudo-terminal the --console-link path points to. It
  *    outlives the programs that run, like a USB-serial adapter;
  *  - a CPU that runs what was flashed: when the hart runs out of reset, the
@@ -38,15 +40,17 @@
 
 struct vboard_opts {
 	const struct board *board;	/* its memory map, QEMU command and baud */
-	int jtag_port;			/* 0: any free port (announced on stdout) */
+	int jtag_port;			/* 0: any free port (announced on stdout); -1: none */
+	const char *jtag_socket;	/* remote_bitbang on this unix socket too, or NULL */
 	const char *console_link;	/* replaced by a symlink to the pty */
 	const char *control_path;	/* unix socket for power and faults, or NULL */
 };
 
 /*
  * Runs the board until SIGTERM or SIGINT. Prints one line on stdout when it is
- * ready: "vboard ready jtag=127.0.0.1:PORT console=PATH". Returns 0 after a
- * clean power-off, or a negative ERR_* when it could not start.
+ * ready: "vboard ready jtag=127.0.0.1:PORT [jtag_socket=PATH] console=PATH"
+ * (jtag=none without a TCP port). Returns 0 after a clean power-off, or a
+ * negative ERR_* when it could not start.
  */
 int vboard_run(const struct vboard_opts *opts);
 

@@ -5,7 +5,7 @@
 set -u
 . "$(dirname "$0")/vboard-lib.sh"
 need_tools riscv64-unknown-elf-gcc python3
-echo "1..11"
+echo "1..14"
 
 # Arguments and configuration.
 "$rig" vboard -c "$vb_config" --console-link "$work/x" >/dev/null 2>"$work/usage.err"
@@ -117,7 +117,23 @@ else
 fi
 
 # A board killed that way leaves its control socket behind; the next one reuses the path.
-if vb_start && [ "$(status_of power)" = on ]; then ok "a stale control socket is reused by the next board"
+if vb_start --jtag-socket "$work/jtag.sock" && [ "$(status_of power)" = on ]; then
+	ok "a stale control socket is reused by the next board"
 else not_ok "a stale control socket is reused by the next board" "$(tail_of "$vb_log")"; fi
+
+# The debug port on a unix socket as well (one round trip per scan costs less there).
+oocd_socket=$work/jtag.sock oocd "$work/unix.log" init halt "load_image $work/image.bin $image_addr bin" \
+	"verify_image $work/image.bin $image_addr bin" shutdown
+rc=$?
+if [ $rc -eq 0 ] && grep -q 'verified 4096 bytes' "$work/unix.log"; then ok "load and verify through --jtag-socket"
+else not_ok "load and verify through --jtag-socket" "exit $rc" "$(tail_of "$work/unix.log")"; fi
+ctl fault refuse >/dev/null
+oocd_socket=$work/jtag.sock oocd "$work/unix-refused.log" init halt shutdown
+rc=$?
+if [ $rc -ne 0 ] && [ ! -e "$work/jtag.sock" ]; then ok "'fault refuse' closes the unix socket too"
+else not_ok "'fault refuse' closes the unix socket too" "exit $rc" "$(ls -la "$work")"; fi
+ctl fault clear >/dev/null
 vb_stop
+if [ ! -e "$work/jtag.sock" ]; then ok "the unix socket goes with the board"
+else not_ok "the unix socket goes with the board" "$(ls -la "$work")"; fi
 exit $failed

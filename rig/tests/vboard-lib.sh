@@ -126,7 +126,10 @@ oocd() {
 	local log=$1; shift
 	local args=()
 	for c in "$@"; do args+=(-c "$c"); done
-	timeout 120 openocd -s "$root/boards/openocd" -c "set VBOARD_PORT $vb_port" -f vboard.cfg \
+	local port=(-c "set VBOARD_PORT $vb_port")
+	# With oocd_socket set, through the board's unix socket instead of TCP.
+	[ -n "${oocd_socket:-}" ] && port=(-c "set VBOARD_SOCKET $oocd_socket")
+	timeout 120 openocd -s "$root/boards/openocd" "${port[@]}" -f vboard.cfg \
 		-c "gdb_port disabled" -c "tcl_port disabled" -c "telnet_port disabled" \
 		"${args[@]}" >"$log" 2>&1
 }
