@@ -10,7 +10,9 @@ set -u
 need_tools riscv64-unknown-elf-gcc python3
 echo "1..12"
 
-size=${RIG_VBOARD_FLASH_SIZE:-131072}
+# 64 KiB keeps the test short on a shared machine; scripts/vboard-flash-bench.sh
+# measures bigger images.
+size=${RIG_VBOARD_FLASH_SIZE:-65536}
 make_image "$work/image.bin" "$size"
 size=$(stat -c %s "$work/image.bin")
 

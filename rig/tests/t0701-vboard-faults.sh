@@ -49,7 +49,7 @@ check "the board logged the drop" grep -q 'fault: dropped mid-transfer' "$vb_log
 
 # 3. Connections refused, then accepted again.
 ctl fault refuse >/dev/null
-oocd "$work/refuse.log" init shutdown
+oocd "$work/refuse.log" init halt shutdown
 rc=$?
 if [ $rc -ne 0 ] && grep -q 'Failed to connect\|Connection refused' "$work/refuse.log"; then
 	ok "a refused connection: openocd exits $rc"
@@ -68,7 +68,8 @@ if can_ns; then reader silent path --timeout 2 --until-vanish; have_reader=$?; e
 ctl off >/dev/null
 sleep 0.2
 before=$(wc -l <"$work/silent.out")
-oocd "$work/off.log" init shutdown
+# init only warns when examination fails; halt is what must fail.
+oocd "$work/off.log" init halt shutdown
 rc=$?
 if [ $rc -ne 0 ] && ! kill -0 "$pid" 2>/dev/null; then ok "power off: openocd exits $rc, QEMU gone"
 else not_ok "power off: openocd fails, QEMU gone" "exit $rc" "$(ctl status)" "$(tail_of "$work/off.log")"; fi
