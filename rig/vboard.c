@@ -775,13 +775,14 @@ static void conn_read(struct vb *vb)
 		conn_close(vb, "protocol error");
 		return;
 	}
-	conn_flush(vb);
-	if (vb->conn_fd < 0)
-		return;
+	/* Dropped: the answers computed after the drop point never reach the debugger. */
 	if (vb->drop_pending) {
 		conn_close(vb, "fault: dropped mid-transfer");
 		return;
 	}
+	conn_flush(vb);
+	if (vb->conn_fd < 0)
+		return;
 	if (vb->bb.quit)
 		conn_close(vb, "quit");
 }
