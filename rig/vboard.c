@@ -323,6 +323,7 @@ static void qemu_exited(struct vb *vb)
 	int status;
 
 	qemu_drain_err(vb, true);
+	proc_wait(&vb->qemu, 0);	/* notes how it ended */
 	status = proc_exit_status(&vb->qemu);
 	log_warn("vboard: qemu pid %d exited on its own (status %d)", (int)vb->qemu.pid, status);
 	close_fd(&vb->qemu_con);
@@ -705,6 +706,16 @@ static void conn_close(struct vb *vb, const char *why)
 	vb->stall_deadline = 0;
 }
 
+/* Closes with a TCP reset, as when a probe or its board loses power. */
+static void conn_reset(struct vb *vb, const char *why)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (vb->conn_fd >= 0)
+		setsockopt(vb->conn_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	conn_close(vb, why);
+}
+
 static void conn_accept(struct vb *vb, int listen_fd)
 {
 	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -775,14 +786,18 @@ static void conn_read(struct vb *vb)
 		conn_close(vb, "protocol error");
 		return;
 	}
-	/* Dropped: the answers computed after the drop point never reach the debugger. */
-	if (vb->drop_pending) {
-		conn_close(vb, "fault: dropped mid-transfer");
-		return;
-	}
 	conn_flush(vb);
 	if (vb->conn_fd < 0)
 		return;
+	if (vb->drop_pending) {
+		/*
+		 * Between scans, with a reset: OpenOCD then fails its next
+		 * write with its own error. Closed while it waits for a scan's
+		 * answers, OpenOCD 0.12 aborts on an assertion instead.
+		 */
+		conn_reset(vb, "fault: dropped mid-transfer");
+		return;
+	}
 	if (vb->bb.quit)
 		conn_close(vb, "quit");
 }
@@ -794,7 +809,7 @@ static void power_off(struct vb *vb)
 	if (!vb->powered)
 		return;
 	vb->powered = false;
-	conn_close(vb, "power off");
+	conn_reset(vb, "power off");
 	qemu_stop(vb, "power off");
 	if (vb->console_present)
 		tcflush(vb->pty_slave, TCIOFLUSH);
