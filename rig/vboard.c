@@ -723,13 +723,15 @@ static void conn_accept(struct vb *vb, int listen_fd)
 
 	if (fd < 0)
 		return;
-	if (!vb->powered) {
-		log_info("vboard: debugger connection dropped: the board is off");
-		close(fd);
-		return;
-	}
-	if (vb->conn_fd >= 0) {
-		log_warn("vboard: second debugger connection refused: one at a time");
+	if (!vb->powered || vb->conn_fd >= 0) {
+		/* A reset, not a FIN: OpenOCD 0.12 may abort on an assertion at EOF. */
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		if (!vb->powered)
+			log_info("vboard: debugger connection dropped: the board is off");
+		else
+			log_warn("vboard: second debugger connection refused: one at a time");
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		close(fd);
 		return;
 	}

@@ -83,8 +83,11 @@ if [ $have_reader -eq 0 ]; then
 	else
 		not_ok "power off: the console stays open and silent" "exit $rc" "$(tail_of "$work/silent.err")"
 	fi
-else
+elif [ $have_reader -eq 77 ]; then
 	skip "power off: the console stays open and silent" "no mount namespace (not root)"
+else
+	not_ok "power off: the console stays open and silent" "the reader did not start" \
+		"$(tail_of "$work/silent.err")"
 fi
 ctl on >/dev/null
 oocd "$work/on.log" init halt "verify_image $work/image.bin $image_addr bin" shutdown
