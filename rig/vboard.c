@@ -90,6 +90,7 @@ struct vb {
 
 	/* QEMU */
 	enum qemu_state qemu_state;
+	unsigned qemu_gen;		/* counts starts and stops */
 	struct proc qemu;
 	int qemu_con;
 	long long qemu_deadline, qemu_retry_at;
@@ -179,6 +180,7 @@ static void qemu_stop(struct vb *vb, const char *why)
 	proc_stop(&vb->qemu, QEMU_STOP_GRACE_MS);
 	buf_reset(&vb->qemu_err);
 	vb->qemu_state = QEMU_NONE;
+	vb->qemu_gen++;
 }
 
 /*
@@ -284,6 +286,7 @@ static void qemu_start(struct vb *vb)
 		 flash->written_end, desc.data);
 	buf_release(&desc);
 	vb->qemu_state = QEMU_STARTING;
+	vb->qemu_gen++;
 	vb->qemu_deadline = proc_now_ms() + QEMU_START_MS;
 	vb->qemu_retry_at = proc_now_ms();
 }
@@ -329,6 +332,7 @@ static void qemu_exited(struct vb *vb)
 	close_fd(&vb->qemu_con);
 	proc_stop(&vb->qemu, QEMU_STOP_GRACE_MS);
 	vb->qemu_state = QEMU_NONE;
+	vb->qemu_gen++;
 }
 
 /* ---- the hart's hooks ---- */
@@ -1092,6 +1096,7 @@ static void loop_once(struct vb *vb)
 {
 	struct pollfd p[P_CLIENT0 + CTL_CLIENTS];
 	long long now = proc_now_ms(), wake = now + 1000;
+	unsigned gen;
 
 	if (vb->qemu_state == QEMU_STARTING) {
 		qemu_connect(vb);
@@ -1156,6 +1161,8 @@ static void loop_once(struct vb *vb)
 	if (poll(p, sizeof(p) / sizeof(p[0]), wake > now ? (int)(wake - now) : 0) <= 0)
 		return;
 
+	/* A scan may stop or start QEMU: its revents then belong to the one gone. */
+	gen = vb->qemu_gen;
 	if (p[P_SIG].revents)
 		signal_read(vb);
 	if (p[P_CONN].revents && vb->conn_fd >= 0) {
@@ -1168,14 +1175,16 @@ static void loop_once(struct vb *vb)
 		conn_accept(vb, vb->listen_fd);
 	if (p[P_ULISTEN].revents && vb->ulisten_fd >= 0)
 		conn_accept(vb, vb->ulisten_fd);
-	if (p[P_QEMU_ERR].revents && vb->qemu_state != QEMU_NONE)
-		qemu_drain_err(vb, false);
-	if (p[P_QEMU_CON].revents && vb->qemu_con >= 0)
-		console_from_qemu(vb);
+	if (vb->qemu_gen == gen) {
+		if (p[P_QEMU_ERR].revents && vb->qemu_state != QEMU_NONE)
+			qemu_drain_err(vb, false);
+		if (p[P_QEMU_CON].revents && vb->qemu_con >= 0)
+			console_from_qemu(vb);
+		if (p[P_QEMU_PID].revents && vb->qemu_state != QEMU_NONE)
+			qemu_exited(vb);
+	}
 	if (p[P_PTY].revents && vb->console_present)
 		console_to_qemu(vb);
-	if (p[P_QEMU_PID].revents && vb->qemu_state != QEMU_NONE)
-		qemu_exited(vb);
 	if (p[P_CTL].revents && vb->ctl_fd >= 0)
 		ctl_accept(vb);
 	for (int i = 0; i < CTL_CLIENTS; i++)
