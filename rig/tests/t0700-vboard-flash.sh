@@ -92,7 +92,12 @@ for _ in $(seq 100); do [ "$(status_of qemu)" = running ] && break; sleep 0.05; 
 pid=$(status_of qemu_pid)
 oocd "$work/halt.log" init halt shutdown
 st=$(ctl status)
-state=$(awk '{print $3}' /proc/"$pid"/stat 2>/dev/null)
+# SIGSTOP takes a moment to reach every thread of QEMU.
+for _ in $(seq 40); do
+	state=$(awk '{print $3}' /proc/"$pid"/stat 2>/dev/null)
+	[ "$state" = T ] && break
+	sleep 0.05
+done
 case $st in
 *" hart=halted qemu=paused qemu_pid=$pid "*)
 	if [ "$state" = T ]; then ok "halt pauses the running QEMU"

@@ -83,7 +83,9 @@ vb_start() {
 	vb_ctl=$work/control
 	vb_log=$work/vboard.log
 	rm -f "$work/vboard.out"
-	"$rig" vboard -c "$vb_config" --board "$vb_board" --jtag-port 0 --console-link "$vb_link" \
+	# TMPDIR: the board's own scratch folder stays inside ours, even when
+	# a test kills the board outright.
+	TMPDIR=$work "$rig" vboard -c "$vb_config" --board "$vb_board" --jtag-port 0 --console-link "$vb_link" \
 		--control "$vb_ctl" "$@" >"$work/vboard.out" 2>>"$vb_log" &
 	vb_pid=$!
 	for _ in $(seq 100); do
