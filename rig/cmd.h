@@ -18,5 +18,7 @@ int cmd_boards(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_forge(int argc, char **argv);
 int cmd_size(int argc, char **argv);
+int cmd_vboard(int argc, char **argv);
+int cmd_vboard_ctl(int argc, char **argv);
 
 #endif

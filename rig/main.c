@@ -37,7 +37,8 @@ static const struct command commands[] = {
 	{ "size", cmd_size, "sections and symbols of an ELF, or their delta" },
 	{ "boards", cmd_boards, "the rack: devices, state, leases, health" },
 	{ "demo", not_built, "a local forge with sample PRs, served with the dashboard" },
-	{ "vboard", not_built, "a virtual board for OpenOCD and the console" },
+	{ "vboard", cmd_vboard, "a virtual board for OpenOCD and the console" },
+	{ "vboard-ctl", cmd_vboard_ctl, "power and faults of a running virtual board" },
 };
 
 static void usage(FILE *to)

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -214,6 +215,7 @@ int proc_spawn(struct proc *p, const struct proc_opts *opts)
 	int rc = ERR_IO;
 	ssize_t got;
 	pid_t pid;
+	pid_t parent;
 
 	memset(p, 0, sizeof(*p));
 	p->pidfd = p->in_fd = p->out_fd = p->err_fd = -1;
@@ -275,6 +277,7 @@ int proc_spawn(struct proc *p, const struct proc_opts *opts)
 		goto cleanup;
 	}
 
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		err_errno(ERR_IO, "fork for '%s'", opts->argv[0]);
@@ -282,6 +285,14 @@ int proc_spawn(struct proc *p, const struct proc_opts *opts)
 	}
 	if (pid == 0) {
 		child_setup(child_in, child_out, child_err, opts, report[1]);
+		/*
+		 * A long-lived child in its own group (QEMU behind a virtual
+		 * board) escapes a kill of the rig's group: let the kernel end
+		 * it when the rig is gone, even by SIGKILL.
+		 */
+		if (opts->die_with_parent &&
+		    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
+			_exit(127);
 		/* Every descriptor but stdio goes; report[1] closes on exec. */
 		if (report[1] > 3)
 			close_range(3, (unsigned int)report[1] - 1, 0);

@@ -58,6 +58,7 @@ struct proc_opts {
 	enum proc_stdio in, out, err;
 	int in_fd, out_fd, err_fd;
 	bool err_to_out;		/* stderr goes where stdout goes */
+	bool die_with_parent;		/* SIGKILLed if the rig dies without stopping it */
 
 	/* proc_run only */
 	const void *input;		/* written to stdin then closed; NULL: /dev/null */

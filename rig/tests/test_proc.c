@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -327,6 +328,33 @@ static void test_private_mounts_failure_named(void **state)
 	proc_result_release(&r);
 }
 
+/* A child spawned with die_with_parent goes when the process that spawned it dies unawares. */
+static void test_die_with_parent(void **state)
+{
+	const char *argv[] = { "sleep", "30", NULL };
+	struct proc_opts o = { .argv = argv, .die_with_parent = true };
+	int fds[2];
+	pid_t middle, child = 0;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	middle = fork();
+	assert_true(middle >= 0);
+	if (middle == 0) {
+		struct proc p;
+
+		close(fds[0]);
+		if (proc_spawn(&p, &o) == 0 && write(fds[1], &p.pid, sizeof(p.pid)) > 0)
+			_exit(0);	/* dies without proc_stop */
+		_exit(1);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &child, sizeof(child)), sizeof(child));
+	close(fds[0]);
+	assert_int_equal(waitpid(middle, NULL, 0), middle);
+	assert_true(gone_within(child, 5000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_bad_cwd_reported),
 		cmocka_unit_test(test_private_mounts),
 		cmocka_unit_test(test_private_mounts_failure_named),
+		cmocka_unit_test(test_die_with_parent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
