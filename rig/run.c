@@ -25,6 +25,8 @@ const char *gate_name(enum gate g)
 
 void run_report_release(struct run_report *r)
 {
+	forge_mirror_free(r->mirror);
+	free(r->jobs);
 	free(r->repo);
 	free(r->ref);
 	free(r->builds);
@@ -182,14 +184,14 @@ static void free_apps(const char **apps, size_t n)
 	free(apps);
 }
 
-/* Every case of suite s on board b's QEMU target, from build bld. */
-static int run_suite_qemu(struct run_report *r, const struct run_env *env, const struct board *b,
-			  const struct run_build *bld, const struct suite *s)
+/* Every case of the job's suite on its QEMU target, from the job's build. */
+static int run_job_qemu(struct run_report *r, const struct run_env *env, const struct run_job *job)
 {
 	const struct config *cfg = env->cfg;
-	struct store_job job = { .change_id = r->change_id, .build_id = bld->result.id, .suite = s->name,
-				 .target = b->name, .target_kind = "qemu" };
-	char workdir[PATH_MAX], log_path[PATH_MAX], kernel_bin[PATH_MAX], kernel_elf[PATH_MAX];
+	const struct run_build *bld = &r->builds[job->build];
+	const struct board *b = config_board(cfg, bld->board);
+	const struct suite *s = job->suite;
+	char workdir[PATH_MAX], log_path[PATH_MAX], kernel_bin[PATH_MAX], kernel_elf[PATH_MAX], logs[PATH_MAX];
 	struct job_log jl = { 0 };
 	struct runner_sink sink = { .line = log_line, .user = &jl };
 	struct runner_opts ropts = { 0 };
@@ -199,22 +201,15 @@ static int run_suite_qemu(struct run_report *r, const struct run_env *env, const
 
 	config_today(today);
 	ropts.today = today;
-	if ((rc = store_job_add(env->store, &job)) != 0)
-		return rc;
-	store_job_set_state(env->store, job.id, "running", NULL);
-	snprintf(workdir, sizeof(workdir), "%s/tmp/job-%" PRId64, cfg->data_dir, job.id);
-	snprintf(log_path, sizeof(log_path), "%s/logs/job-%" PRId64 ".log", cfg->data_dir, job.id);
+	store_job_set_state(env->store, job->id, "running", NULL);
+	snprintf(workdir, sizeof(workdir), "%s/tmp/job-%" PRId64, cfg->data_dir, job->id);
+	snprintf(logs, sizeof(logs), "%s/logs", cfg->data_dir);
+	snprintf(log_path, sizeof(log_path), "%s/job-%" PRId64 ".log", logs, job->id);
 	snprintf(kernel_bin, sizeof(kernel_bin), "%s/%s", bld->result.output_dir,
 		 b->build.artifacts.kernel_bin ? b->build.artifacts.kernel_bin : "kernel.bin");
 	snprintf(kernel_elf, sizeof(kernel_elf), "%s/%s", bld->result.output_dir, b->build.artifacts.kernel);
-	if ((rc = fs_mkdirs(workdir)) != 0 || (rc = fs_mkdirs(cfg->data_dir)) != 0)
+	if ((rc = fs_mkdirs(workdir)) != 0 || (rc = fs_mkdirs(logs)) != 0)
 		goto done;
-	{
-		char logs[PATH_MAX];
-
-		snprintf(logs, sizeof(logs), "%s/logs", cfg->data_dir);
-		fs_mkdirs(logs);
-	}
 	jl.f = fopen(log_path, "w");
 	jl.t0 = proc_now_ms();
 	if ((rc = target_qemu_new(&t, b, workdir)) != 0)
@@ -235,7 +230,7 @@ static int run_suite_qemu(struct run_report *r, const struct run_env *env, const
 		}
 		snprintf(rcase->suite, sizeof(rcase->suite), "%s", s->name);
 		snprintf(rcase->name, sizeof(rcase->name), "%s", c->name);
-		snprintf(rcase->target, sizeof(rcase->target), "%s", b->name);
+		snprintf(rcase->target, sizeof(rcase->target), "%s", job->target);
 		snprintf(rcase->log_path, sizeof(rcase->log_path), "%s", log_path);
 		snprintf(bin, sizeof(bin), "%s/%s.bin", workdir, c->name);
 		snprintf(elf, sizeof(elf), "%s/%s.elf", workdir, c->name);
@@ -264,9 +259,9 @@ static int run_suite_qemu(struct run_report *r, const struct run_env *env, const
 		snprintf(rcase->reason, sizeof(rcase->reason), "%s", o.reason);
 		if (o.verdict == VERDICT_ERROR)
 			errors++;
-		log_info("%s/%s on %s: %s%s%s", s->name, c->name, b->name, verdict_name(o.verdict),
+		log_info("%s/%s on %s: %s%s%s", s->name, c->name, job->target, verdict_name(o.verdict),
 			 o.reason[0] ? ": " : "", o.reason);
-		rc = record_case(env, r, job.id, rcase, &o);
+		rc = record_case(env, r, job->id, rcase, &o);
 		case_outcome_release(&o);
 		if (rc)
 			goto done;
@@ -280,7 +275,7 @@ done:
 	if (jl.f)
 		fclose(jl.f);
 	fs_rmtree(workdir);
-	store_job_set_state(env->store, job.id, rc ? "error" : "done",
+	store_job_set_state(env->store, job->id, rc ? "error" : "done",
 			    rc ? err_msg() : errors ? "infrastructure errors" : NULL);
 	return rc;
 }
@@ -415,42 +410,53 @@ static void gate(struct run_report *r)
 		       flaky);
 }
 
-int run_change(struct run_report *out, const struct run_env *env, const struct run_opts *o)
+static void targets_of(const struct run_env *env, const struct run_opts *o, const char *const **v, size_t *n)
+{
+	*v = o->targets ? o->targets : env->cfg->targets.v;
+	*n = o->targets ? o->ntargets : env->cfg->targets.n;
+}
+
+static void suites_of(const struct run_env *env, const struct run_opts *o, const char *const **v, size_t *n)
+{
+	*v = o->suites ? o->suites : env->cfg->suites.v;
+	*n = o->suites ? o->nsuites : env->cfg->suites.n;
+}
+
+int run_prepare(struct run_report *out, const struct run_env *env, const struct run_opts *o)
 {
 	const struct config *cfg = env->cfg;
 	const struct forge *forge = forge_of(cfg, o);
-	const char *const *targets = o->targets ? o->targets : cfg->targets.v;
-	size_t ntargets = o->targets ? o->ntargets : cfg->targets.n;
-	const char *const *suites = o->suites ? o->suites : cfg->suites.v;
-	size_t nsuites = o->suites ? o->nsuites : cfg->suites.n;
-	struct forge_mirror *m = NULL;
+	const char *const *targets, *const *suites;
+	size_t ntargets, nsuites;
 	struct forge_commit commit = { 0 };
 	struct forge_fetch_opts fo = { 0 };
-	char src[PATH_MAX], rev[FORGE_SHA_SIZE];
-	int rc;
+	char rev[FORGE_SHA_SIZE];
+	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->repo = strdup(o->repo);
 	out->ref = strdup(o->ref);
 	if (!out->repo || !out->ref)
 		return err_set(ERR_NOMEM, "out of memory");
+	targets_of(env, o, &targets, &ntargets);
+	suites_of(env, o, &suites, &nsuites);
+	out->decided = true;
+	out->usage_error = true;
 	for (size_t i = 0; i < ntargets; i++) {
 		if (!config_board(cfg, targets[i])) {
-			out->usage_error = true;
 			decide(out, GATE_ERROR, "target '%s' is not a board of this configuration", targets[i]);
 			return 0;
 		}
 	}
 	for (size_t i = 0; i < nsuites; i++) {
 		if (!config_suite(cfg, suites[i])) {
-			out->usage_error = true;
 			decide(out, GATE_ERROR, "suite '%s' is not in %s", suites[i], cfg->suites_dir);
 			return 0;
 		}
 	}
 
-	/* The forge. */
-	if ((rc = forge_mirror_open(&m, cfg->data_dir, o->repo)) != 0) {
+	/* The forge. Until the change is recorded, only a missing repository or ref is the caller's fault. */
+	if ((rc = forge_mirror_open(&out->mirror, cfg->data_dir, o->repo)) != 0) {
 		out->usage_error = rc == ERR_NOTFOUND;
 		decide(out, GATE_ERROR, "repository %s: %s", o->repo, err_msg());
 		return 0;
@@ -459,30 +465,28 @@ int run_change(struct run_report *out, const struct run_env *env, const struct r
 		fo.refspecs = forge->refspecs.v;
 		fo.refspecs_n = forge->refspecs.n;
 	}
-	if ((rc = forge_fetch(NULL, m, &fo)) != 0) {
+	if ((rc = forge_fetch(NULL, out->mirror, &fo)) != 0) {
 		out->usage_error = rc == ERR_NOTFOUND;
 		decide(out, GATE_ERROR, "fetch %s: %s", o->repo, err_msg());
-		rc = 0;
-		goto cleanup;
+		return 0;
 	}
-	if ((rc = forge_commit_get(&commit, m, o->ref)) != 0) {
-		out->usage_error = true;
+	if (forge_commit_get(&commit, out->mirror, o->ref) != 0) {
 		decide(out, GATE_ERROR, "%s", err_msg());
-		rc = 0;
-		goto cleanup;
+		return 0;
 	}
 	snprintf(out->sha, sizeof(out->sha), "%s", commit.sha);
 	snprintf(out->tree, sizeof(out->tree), "%s", commit.tree);
 	if (o->base) {
-		if ((rc = forge_resolve(out->base_sha, m, o->base)) != 0) {
-			out->usage_error = true;
+		if (forge_resolve(out->base_sha, out->mirror, o->base) != 0) {
 			decide(out, GATE_ERROR, "base: %s", err_msg());
-			rc = 0;
-			goto cleanup;
+			forge_commit_release(&commit);
+			return 0;
 		}
-		if (forge_merge_base(out->merge_base, m, out->sha, out->base_sha) != 0)
+		if (forge_merge_base(out->merge_base, out->mirror, out->sha, out->base_sha) != 0)
 			out->merge_base[0] = '\0';
 	}
+	out->usage_error = false;
+	out->decided = false;
 
 	/* The change, recorded before any work so that a reader sees it queued. */
 	{
@@ -494,36 +498,46 @@ int run_change(struct run_report *out, const struct run_env *env, const struct r
 			.author = commit.author, .state = "building",
 		};
 
-		if ((rc = store_change_add(env->store, &c)) != 0)
-			goto cleanup;
+		rc = store_change_add(env->store, &c);
 		out->change_id = c.id;
 	}
+	forge_commit_release(&commit);
+	if (rc)
+		return rc;
 	log_info("change %" PRId64 ": %s %s at %.12s", out->change_id, o->repo, o->ref, out->sha);
 
 	snprintf(rev, sizeof(rev), "%s", out->sha);
 	if (o->merge && o->base) {
-		if ((rc = forge_merge(out->tree, m, out->sha, out->base_sha)) != 0) {
+		if ((rc = forge_merge(out->tree, out->mirror, out->sha, out->base_sha)) != 0) {
+			out->decided = true;
 			if (rc == ERR_CONFLICT)
 				decide(out, GATE_FAIL, "conflict with %s: %s", o->base, err_msg());
 			else
 				decide(out, GATE_ERROR, "merge onto %s: %s", o->base, err_msg());
-			rc = 0;
-			goto finish;
+			return 0;
 		}
 		snprintf(rev, sizeof(rev), "%s", out->tree);
 	}
-	if ((rc = workspace(src, sizeof(src), cfg, m, rev, out->tree)) != 0) {
+	if (workspace(out->src, sizeof(out->src), cfg, out->mirror, rev, out->tree) != 0) {
+		out->decided = true;
 		decide(out, GATE_ERROR, "%s", err_msg());
-		rc = 0;
-		goto finish;
 	}
+	return 0;
+}
 
-	/* Builds. */
+int run_build(struct run_report *out, const struct run_env *env, const struct run_opts *o)
+{
+	const struct config *cfg = env->cfg;
+	const char *const *targets;
+	size_t ntargets;
+	int rc;
+
+	if (out->decided)
+		return 0;
+	targets_of(env, o, &targets, &ntargets);
 	out->builds = calloc(ntargets + 1, sizeof(*out->builds));
-	if (!out->builds) {
-		rc = err_set(ERR_NOMEM, "out of memory");
-		goto cleanup;
-	}
+	if (!out->builds)
+		return err_set(ERR_NOMEM, "out of memory");
 	store_change_set_state(env->store, out->change_id, "building", NULL, NULL);
 	for (size_t i = 0; i < ntargets; i++) {
 		const struct board *b = config_board(cfg, targets[i]);
@@ -531,19 +545,34 @@ int run_change(struct run_report *out, const struct run_env *env, const struct r
 		struct run_build *rb = &out->builds[out->nbuilds++];
 
 		snprintf(rb->board, sizeof(rb->board), "%s", b->name);
-		if ((rc = build_board(&rb->result, &be, b, out->change_id, out->sha, out->tree, src)) != 0)
-			goto cleanup;
+		if ((rc = build_board(&rb->result, &be, b, out->change_id, out->sha, out->tree, out->src)) != 0)
+			return rc;
 		log_info("build %s: %s%s%s%s (%ld ms)", b->name, build_status_name(rb->result.status),
 			 rb->result.cached ? " (cached)" : "", rb->result.reason[0] ? ": " : "", rb->result.reason,
 			 rb->result.duration_ms);
 	}
-
 	/* Sizes: the kernel against the one built at the merge-base, which is built when absent. */
 	if (out->merge_base[0])
-		base_sizes(out, env, m);
+		base_sizes(out, env, out->mirror);
+	for (size_t i = 0; i < out->nbuilds; i++)
+		own_sizes(&out->builds[i], config_board(cfg, out->builds[i].board));
+	return 0;
+}
 
-	/* Tests: every suite on every target whose build is usable. */
-	store_change_set_state(env->store, out->change_id, "testing", NULL, NULL);
+int run_plan(struct run_report *out, const struct run_env *env, const struct run_opts *o)
+{
+	const struct config *cfg = env->cfg;
+	const char *const *suites;
+	size_t nsuites, alloc;
+	int rc;
+
+	if (out->decided)
+		return 0;
+	suites_of(env, o, &suites, &nsuites);
+	alloc = out->nbuilds * cfg->all_suites.n + 1;
+	out->jobs = calloc(alloc, sizeof(*out->jobs));
+	if (!out->jobs)
+		return err_set(ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < out->nbuilds; i++) {
 		const struct board *b = config_board(cfg, out->builds[i].board);
 
@@ -551,26 +580,66 @@ int run_change(struct run_report *out, const struct run_env *env, const struct r
 			continue;
 		for (size_t j = 0; j < cfg->all_suites.n; j++) {
 			const struct suite *s = &cfg->all_suites.v[j];
+			struct run_job *job = &out->jobs[out->njobs];
+			struct store_job row = { .change_id = out->change_id, .build_id = out->builds[i].result.id,
+						 .suite = s->name, .target = b->name, .target_kind = "qemu" };
 
 			if (!wanted(s->name, suites, nsuites))
 				continue;
-			if ((rc = run_suite_qemu(out, env, b, &out->builds[i], s)) != 0) {
-				/* The rig could not run the job at all: the gate cannot pass. */
-				decide(out, GATE_ERROR, "job %s on %s: %s", s->name, b->name, err_msg());
-				rc = 0;
-				goto finish;
-			}
+			if ((rc = store_job_add(env->store, &row)) != 0)
+				return rc;
+			job->id = row.id;
+			job->build = i;
+			job->suite = s;
+			snprintf(job->kind, sizeof(job->kind), "qemu");
+			snprintf(job->target, sizeof(job->target), "%s", b->name);
+			out->njobs++;
 		}
 	}
-	for (size_t i = 0; i < out->nbuilds; i++)
-		own_sizes(&out->builds[i], config_board(cfg, out->builds[i].board));
-	gate(out);
+	if (out->njobs)
+		store_change_set_state(env->store, out->change_id, "testing", NULL, NULL);
+	return 0;
+}
 
+int run_job(struct run_report *out, const struct run_env *env, const struct run_job *job)
+{
+	int rc;
+
+	if (out->decided)
+		return 0;
+	rc = run_job_qemu(out, env, job);
+	if (rc) {
+		/* The rig could not run the job at all: the gate cannot pass. */
+		out->decided = true;
+		decide(out, GATE_ERROR, "job %s on %s: %s", job->suite->name, job->target, err_msg());
+	}
+	return 0;
+}
+
+void run_finish(struct run_report *out, const struct run_env *env)
+{
+	if (!out->decided)
+		gate(out);
+	if (out->change_id)
+		store_change_set_state(env->store, out->change_id, "done", gate_name(out->gate), out->reason);
+	if (out->mirror) {
+		forge_mirror_free(out->mirror);
+		out->mirror = NULL;
+	}
+}
+
+int run_change(struct run_report *out, const struct run_env *env, const struct run_opts *o)
+{
+	int rc;
+
+	if ((rc = run_prepare(out, env, o)) != 0 || (rc = run_build(out, env, o)) != 0 ||
+	    (rc = run_plan(out, env, o)) != 0)
+		goto finish;
+	for (size_t i = 0; i < out->njobs; i++)
+		if ((rc = run_job(out, env, &out->jobs[i])) != 0)
+			goto finish;
 finish:
-	store_change_set_state(env->store, out->change_id, "done", gate_name(out->gate), out->reason);
-cleanup:
-	forge_commit_release(&commit);
-	forge_mirror_free(m);
+	run_finish(out, env);
 	return rc;
 }
 

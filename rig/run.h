@@ -69,6 +69,15 @@ struct run_case {
 	char log_path[4096];
 };
 
+/* One planned job: a suite's cases on one target, from one build. */
+struct run_job {
+	int64_t id;			/* its row in jobs */
+	size_t build;			/* index into the report's builds */
+	const struct suite *suite;
+	char kind[16];			/* qemu | device */
+	char target[96];		/* board name for QEMU, device id for a device */
+};
+
 struct run_report {
 	char *repo, *ref;
 	char sha[FORGE_SHA_SIZE], base_sha[FORGE_SHA_SIZE], merge_base[FORGE_SHA_SIZE];
@@ -81,7 +90,36 @@ struct run_report {
 	size_t nbuilds;
 	struct run_case *cases;
 	size_t ncases, cases_alloc;
+	struct run_job *jobs;
+	size_t njobs;
+
+	/* between stages */
+	bool decided;			/* a stage settled the gate: the later ones do nothing */
+	struct forge_mirror *mirror;
+	char src[4096];			/* the checked-out tree */
 };
+
+/*
+ * The stages, in order; run_change calls them all. Each returns 0 with what
+ * happened in the report (a stage that settles the gate early, such as an
+ * unknown ref or a merge conflict, sets `decided` and the later stages do
+ * nothing), or a negative ERR_* when even recording failed.
+ *
+ *  run_prepare  fetch, resolve ref and base, record the change, check out
+ *  run_build    build every target board; sizes against the merge-base
+ *  run_plan     one queued job row per (usable build, suite, target)
+ *  run_job      one job: its cases on its target, results recorded
+ *  run_finish   decide the gate from what was recorded, mark the change done
+ *
+ * The daemon calls them from its workers: the stages touch the report only
+ * through the arrays they own (builds, jobs, cases), so run_job calls for
+ * different jobs must still be serialized on one report.
+ */
+int run_prepare(struct run_report *r, const struct run_env *env, const struct run_opts *opts);
+int run_build(struct run_report *r, const struct run_env *env, const struct run_opts *opts);
+int run_plan(struct run_report *r, const struct run_env *env, const struct run_opts *opts);
+int run_job(struct run_report *r, const struct run_env *env, const struct run_job *job);
+void run_finish(struct run_report *r, const struct run_env *env);
 
 /* Runs the change; the report says what happened. Negative only when nothing could be recorded. */
 int run_change(struct run_report *out, const struct run_env *env, const struct run_opts *opts);
