@@ -284,3 +284,148 @@ void store_statuses_free(struct store_status *v, size_t n)
 	}
 	free(v);
 }
+
+/* ---- serve: the daemon's durable queue (changes → builds → jobs), its forge refs ---- */
+
+int store_change_claim(struct store *s, struct store_change *out)
+{
+	return s->ops->change_claim(s, out);
+}
+
+int store_change_transition(struct store *s, int64_t id, const char *const *from, const char *to,
+			    const char *gate, const char *reason)
+{
+	return s->ops->change_transition(s, id, from, to, gate, reason);
+}
+
+int store_change_update(struct store *s, const struct store_change *c)
+{
+	return s->ops->change_update(s, c);
+}
+
+int store_change_exists(struct store *s, const char *forge, const char *ref, const char *sha, bool *out)
+{
+	return s->ops->change_exists(s, forge, ref, sha, out);
+}
+
+int store_changes_end(struct store *s, const char *forge, const char *ref, int64_t except_id, const char *to,
+		      const char *reason, int64_t **ids, size_t *n)
+{
+	return s->ops->changes_end(s, forge, ref, except_id, to, reason, ids, n);
+}
+
+int store_change_ids(struct store *s, const char *state, int64_t since_ms, int64_t **ids, size_t *n)
+{
+	return s->ops->change_ids(s, state, since_ms, ids, n);
+}
+
+int store_builds_of_change(struct store *s, int64_t change_id, struct store_build **out, size_t *n)
+{
+	return s->ops->builds_of_change(s, change_id, out, n);
+}
+
+void store_builds_free(struct store_build *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_build_release(&v[i]);
+	free(v);
+}
+
+int store_size_findings_add(struct store *s, int64_t build_id, const struct store_size_finding *v, size_t n)
+{
+	return s->ops->size_findings_add(s, build_id, v, n);
+}
+
+int store_size_findings_list(struct store *s, int64_t build_id, struct store_size_finding **out, size_t *n)
+{
+	return s->ops->size_findings_list(s, build_id, out, n);
+}
+
+void store_size_findings_free(struct store_size_finding *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].region);
+		free(v[i].action);
+		free(v[i].text);
+	}
+	free(v);
+}
+
+int store_job_claim(struct store *s, const char *target_kind, const char *target, struct store_claimed_job *out)
+{
+	return s->ops->job_claim(s, target_kind, target, out);
+}
+
+void store_claimed_job_release(struct store_claimed_job *j)
+{
+	free(j->suite);
+	free(j->target);
+	free(j->target_kind);
+	free(j->device);
+	memset(j, 0, sizeof(*j));
+}
+
+int store_job_requeue(struct store *s, int64_t id, const char *reason)
+{
+	return s->ops->job_requeue(s, id, reason);
+}
+
+int store_jobs_of_change(struct store *s, int64_t change_id, struct store_job_state **out, size_t *n)
+{
+	return s->ops->jobs_of_change(s, change_id, out, n);
+}
+
+void store_job_states_free(struct store_job_state *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].suite);
+		free(v[i].target);
+		free(v[i].state);
+		free(v[i].reason);
+	}
+	free(v);
+}
+
+int store_results_of(struct store *s, int64_t change_id, int64_t job_id, int64_t since_ms,
+		     struct store_case_result **out, size_t *n)
+{
+	return s->ops->results_of(s, change_id, job_id, since_ms, out, n);
+}
+
+void store_case_results_free(struct store_case_result *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].suite);
+		free(v[i].case_name);
+		free(v[i].target);
+		free(v[i].status);
+		free(v[i].reason);
+		free(v[i].log_path);
+	}
+	free(v);
+}
+
+int store_forge_refs_list(struct store *s, const char *forge, struct store_forge_ref **out, size_t *n)
+{
+	return s->ops->forge_refs_list(s, forge, out, n);
+}
+
+int store_forge_ref_set(struct store *s, const char *forge, const char *ref, const char *sha)
+{
+	return s->ops->forge_ref_set(s, forge, ref, sha);
+}
+
+void store_forge_refs_free(struct store_forge_ref *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].ref);
+		free(v[i].sha);
+	}
+	free(v);
+}
+
+int store_serve_recover(struct store *s, struct store_recovery *out)
+{
+	return s->ops->serve_recover(s, out);
+}
+/* ---- end serve ---- */

@@ -207,6 +207,127 @@ int store_statuses_list(struct store *s, int64_t change_id, struct store_status 
 int store_statuses_stale(struct store *s, int64_t before_ms, struct store_status **out, size_t *n);
 void store_statuses_free(struct store_status *v, size_t n);
 
+/* ---- serve: the daemon's durable queue (changes → builds → jobs), its forge refs ---- */
+
+/*
+ * The daemon keeps its work here and nowhere else, so a daemon killed at any
+ * moment starts again where it was: a change is queued, claimed by a builder
+ * (building), planned into jobs (testing), and finished (done) — or ended
+ * early, cancelled (its PR closed) or superseded (a newer push). A job is
+ * queued, claimed by the worker of its target (running), and done or error.
+ * Every claim and every transition is one conditional statement or one
+ * transaction, so two threads or processes never take the same work.
+ */
+
+/* Claims the oldest queued change: queued → building. ERR_NOTFOUND when none is queued. */
+int store_change_claim(struct store *s, struct store_change *out);
+/*
+ * Moves change id to state `to` when its state is one of from (NULL-terminated);
+ * ERR_CONFLICT (naming the state found) when it is not. gate and reason as in
+ * store_change_set_state.
+ */
+int store_change_transition(struct store *s, int64_t id, const char *const *from, const char *to,
+			    const char *gate, const char *reason);
+/* What resolving a change found: each non-NULL of sha, base_sha, merge_base, title, author replaces the row's. */
+int store_change_update(struct store *s, const struct store_change *c);
+/* Whether forge has a change of ref at sha that still counts (neither cancelled nor superseded). */
+int store_change_exists(struct store *s, const char *forge, const char *ref, const char *sha, bool *out);
+/*
+ * Ends the open changes (queued, building, testing) of (forge, ref) other than
+ * except_id: their state becomes `to` (superseded | cancelled) with reason, and
+ * their queued jobs are cancelled; running jobs run on, and what they record
+ * is kept. The ids ended go to *ids (the caller's to free(); may be NULL).
+ */
+int store_changes_end(struct store *s, const char *forge, const char *ref, int64_t except_id, const char *to,
+		      const char *reason, int64_t **ids, size_t *n);
+/* Ids of the changes in state whose row changed at or after since_ms, oldest first; *ids is free()d. */
+int store_change_ids(struct store *s, const char *state, int64_t since_ms, int64_t **ids, size_t *n);
+
+/* Every build row of a change, oldest first; store_builds_free releases them. */
+int store_builds_of_change(struct store *s, int64_t change_id, struct store_build **out, size_t *n);
+void store_builds_free(struct store_build *v, size_t n);
+
+/* A size threshold crossed by a build (sizes.h: struct size_finding), kept so a later gate sees it. */
+struct store_size_finding {
+	char *region;			/* flash | ram */
+	char *action;			/* warn | fail */
+	char *text;
+	int64_t delta;
+	double percent;
+};
+
+int store_size_findings_add(struct store *s, int64_t build_id, const struct store_size_finding *v, size_t n);
+int store_size_findings_list(struct store *s, int64_t build_id, struct store_size_finding **out, size_t *n);
+void store_size_findings_free(struct store_size_finding *v, size_t n);
+
+/* A job as a worker claims it. */
+struct store_claimed_job {
+	int64_t id, change_id, build_id;
+	char *suite, *target, *target_kind, *device;
+	int64_t started_at;		/* unix ms: when this run of the job began */
+	bool resumed;			/* a run cut short (restart, shutdown) goes on from its results */
+};
+
+/*
+ * Claims the next queued job of (target_kind, target): queued → running,
+ * highest priority first, then oldest. A job that store_job_requeue or
+ * store_serve_recover put back keeps its started_at and comes back resumed:
+ * the cases it recorded since then are not run again. ERR_NOTFOUND when none.
+ */
+int store_job_claim(struct store *s, const char *target_kind, const char *target, struct store_claimed_job *out);
+void store_claimed_job_release(struct store_claimed_job *j);
+/* running → queued, to be resumed. ERR_CONFLICT when the job is not running. */
+int store_job_requeue(struct store *s, int64_t id, const char *reason);
+
+/* A job's state, for deciding its change's gate. */
+struct store_job_state {
+	int64_t id;
+	char *suite, *target, *state, *reason;
+};
+
+int store_jobs_of_change(struct store *s, int64_t change_id, struct store_job_state **out, size_t *n);
+void store_job_states_free(struct store_job_state *v, size_t n);
+
+/* A recorded case result, owned. */
+struct store_case_result {
+	int64_t id, job_id;
+	char *suite, *case_name, *target, *status, *reason, *log_path;
+	int attempt;
+	bool flaky;
+	int64_t duration_ms, created_at;
+};
+
+/*
+ * The results of a change, in order of id; with job_id, only that job's
+ * recorded at or after since_ms (the cases a resumed run already has).
+ */
+int store_results_of(struct store *s, int64_t change_id, int64_t job_id, int64_t since_ms,
+		     struct store_case_result **out, size_t *n);
+void store_case_results_free(struct store_case_result *v, size_t n);
+
+/* The refs of a forge the daemon has acted on (queued, or taken as they were). */
+struct store_forge_ref {
+	char *ref, *sha;
+};
+
+int store_forge_refs_list(struct store *s, const char *forge, struct store_forge_ref **out, size_t *n);
+/* Remembers ref at sha; a NULL sha forgets it. */
+int store_forge_ref_set(struct store *s, const char *forge, const char *ref, const char *sha);
+void store_forge_refs_free(struct store_forge_ref *v, size_t n);
+
+struct store_recovery {
+	size_t jobs;			/* running → queued, to be resumed */
+	size_t builds;			/* running → error: a build cut off is never reused */
+	size_t changes;			/* building → queued */
+};
+
+/*
+ * What a daemon that stopped without finishing left: all of it put back in
+ * one transaction. Only for the one daemon that owns the store (serve.h).
+ */
+int store_serve_recover(struct store *s, struct store_recovery *out);
+/* ---- end serve ---- */
+
 /* ---- for backends ---- */
 
 struct store_ops {
@@ -251,6 +372,28 @@ struct store_ops {
 	int (*status_add)(struct store *s, struct store_status *st);
 	int (*statuses_list)(struct store *s, int64_t change_id, struct store_status **out, size_t *n);
 	int (*statuses_stale)(struct store *s, int64_t before_ms, struct store_status **out, size_t *n);
+
+	/* serve: the daemon's durable queue */
+	int (*change_claim)(struct store *s, struct store_change *out);
+	int (*change_transition)(struct store *s, int64_t id, const char *const *from, const char *to,
+				 const char *gate, const char *reason);
+	int (*change_update)(struct store *s, const struct store_change *c);
+	int (*change_exists)(struct store *s, const char *forge, const char *ref, const char *sha, bool *out);
+	int (*changes_end)(struct store *s, const char *forge, const char *ref, int64_t except_id, const char *to,
+			   const char *reason, int64_t **ids, size_t *n);
+	int (*change_ids)(struct store *s, const char *state, int64_t since_ms, int64_t **ids, size_t *n);
+	int (*builds_of_change)(struct store *s, int64_t change_id, struct store_build **out, size_t *n);
+	int (*size_findings_add)(struct store *s, int64_t build_id, const struct store_size_finding *v, size_t n);
+	int (*size_findings_list)(struct store *s, int64_t build_id, struct store_size_finding **out, size_t *n);
+	int (*job_claim)(struct store *s, const char *target_kind, const char *target,
+			 struct store_claimed_job *out);
+	int (*job_requeue)(struct store *s, int64_t id, const char *reason);
+	int (*jobs_of_change)(struct store *s, int64_t change_id, struct store_job_state **out, size_t *n);
+	int (*results_of)(struct store *s, int64_t change_id, int64_t job_id, int64_t since_ms,
+			  struct store_case_result **out, size_t *n);
+	int (*forge_refs_list)(struct store *s, const char *forge, struct store_forge_ref **out, size_t *n);
+	int (*forge_ref_set)(struct store *s, const char *forge, const char *ref, const char *sha);
+	int (*serve_recover)(struct store *s, struct store_recovery *out);
 };
 
 struct store {

@@ -98,6 +98,20 @@ static const struct migration migrations[] = {
 	  "  id INTEGER PRIMARY KEY, change_id INTEGER NOT NULL REFERENCES changes(id),"
 	  "  state TEXT NOT NULL, description TEXT, target_url TEXT, http_status INTEGER,"
 	  "  posted_at INTEGER NOT NULL);" },
+	/* serve: the daemon's queue, what it has seen of each forge, size thresholds crossed */
+	{ 4, "forge refs, resumable jobs, size findings",
+	  "CREATE TABLE forge_refs ("
+	  "  forge TEXT NOT NULL, ref TEXT NOT NULL, sha TEXT NOT NULL, seen_at INTEGER NOT NULL,"
+	  "  PRIMARY KEY (forge, ref));"
+	  "ALTER TABLE jobs ADD COLUMN resume INTEGER NOT NULL DEFAULT 0;"
+	  "CREATE INDEX jobs_claim ON jobs(state, target_kind, target, priority);"
+	  "CREATE INDEX changes_state ON changes(state);"
+	  "CREATE INDEX changes_forge_ref ON changes(forge, ref);"
+	  "CREATE TABLE size_findings ("
+	  "  build_id INTEGER NOT NULL REFERENCES builds(id),"
+	  "  region TEXT NOT NULL, action TEXT NOT NULL, text TEXT NOT NULL,"
+	  "  delta INTEGER NOT NULL, percent REAL NOT NULL DEFAULT 0);"
+	  "CREATE INDEX size_findings_build ON size_findings(build_id);" },
 };
 
 #define LATEST (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -1005,6 +1019,27 @@ static int sq_deliveries_prune(struct store *base, int64_t before_ms);
 static int sq_status_add(struct store *base, struct store_status *st);
 static int sq_statuses_list(struct store *base, int64_t change_id, struct store_status **out, size_t *n);
 static int sq_statuses_stale(struct store *base, int64_t before_ms, struct store_status **out, size_t *n);
+/* serve: the daemon's durable queue, defined at the end of this file */
+static int sq_change_claim(struct store *base, struct store_change *out);
+static int sq_change_transition(struct store *base, int64_t id, const char *const *from, const char *to,
+				const char *gate, const char *reason);
+static int sq_change_update(struct store *base, const struct store_change *c);
+static int sq_change_exists(struct store *base, const char *forge, const char *ref, const char *sha, bool *out);
+static int sq_changes_end(struct store *base, const char *forge, const char *ref, int64_t except_id, const char *to,
+			  const char *reason, int64_t **ids, size_t *n);
+static int sq_change_ids(struct store *base, const char *state, int64_t since_ms, int64_t **ids, size_t *n);
+static int sq_builds_of_change(struct store *base, int64_t change_id, struct store_build **out, size_t *n);
+static int sq_size_findings_add(struct store *base, int64_t build_id, const struct store_size_finding *v, size_t n);
+static int sq_size_findings_list(struct store *base, int64_t build_id, struct store_size_finding **out, size_t *n);
+static int sq_job_claim(struct store *base, const char *target_kind, const char *target,
+			struct store_claimed_job *out);
+static int sq_job_requeue(struct store *base, int64_t id, const char *reason);
+static int sq_jobs_of_change(struct store *base, int64_t change_id, struct store_job_state **out, size_t *n);
+static int sq_results_of(struct store *base, int64_t change_id, int64_t job_id, int64_t since_ms,
+			 struct store_case_result **out, size_t *n);
+static int sq_forge_refs_list(struct store *base, const char *forge, struct store_forge_ref **out, size_t *n);
+static int sq_forge_ref_set(struct store *base, const char *forge, const char *ref, const char *sha);
+static int sq_serve_recover(struct store *base, struct store_recovery *out);
 
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
@@ -1043,6 +1078,23 @@ static const struct store_ops sqlite_ops = {
 	.status_add = sq_status_add,
 	.statuses_list = sq_statuses_list,
 	.statuses_stale = sq_statuses_stale,
+	/* serve */
+	.change_claim = sq_change_claim,
+	.change_transition = sq_change_transition,
+	.change_update = sq_change_update,
+	.change_exists = sq_change_exists,
+	.changes_end = sq_changes_end,
+	.change_ids = sq_change_ids,
+	.builds_of_change = sq_builds_of_change,
+	.size_findings_add = sq_size_findings_add,
+	.size_findings_list = sq_size_findings_list,
+	.job_claim = sq_job_claim,
+	.job_requeue = sq_job_requeue,
+	.jobs_of_change = sq_jobs_of_change,
+	.results_of = sq_results_of,
+	.forge_refs_list = sq_forge_refs_list,
+	.forge_ref_set = sq_forge_ref_set,
+	.serve_recover = sq_serve_recover,
 };
 
 int store_sqlite_open(struct store **out, const char *path, int target_version)
@@ -1241,3 +1293,561 @@ static int sq_statuses_stale(struct store *base, int64_t before_ms, struct store
 	sqlite3_bind_int64(st, 1, before_ms);
 	return read_statuses(s, st, out, n, "finding stale forge statuses");
 }
+
+/* ---- serve: the daemon's durable queue (changes → builds → jobs), its forge refs ---- */
+
+/* Begins a write transaction unless the caller holds one; *own says whether to end it. */
+static int tx_begin(struct sqlite_store *s, bool *own)
+{
+	*own = sqlite3_get_autocommit(s->db) != 0;
+	return *own ? exec_sql(s, "BEGIN IMMEDIATE") : 0;
+}
+
+static int tx_end(struct sqlite_store *s, bool own, int rc)
+{
+	if (!own)
+		return rc;
+	if (rc) {
+		exec_sql(s, "ROLLBACK");
+		return rc;
+	}
+	return exec_sql(s, "COMMIT");
+}
+
+/* Room for one more of size bytes in *v; 0 or ERR_NOMEM. */
+static int grow(void **v, size_t *alloc, size_t count, size_t size)
+{
+	size_t na;
+	void *nv;
+
+	if (count < *alloc)
+		return 0;
+	na = *alloc ? *alloc * 2 : 8;
+	nv = realloc(*v, na * size);
+	if (!nv)
+		return err_set(ERR_NOMEM, "out of memory");
+	memset((char *)nv + *alloc * size, 0, (na - *alloc) * size);
+	*v = nv;
+	*alloc = na;
+	return 0;
+}
+
+static int read_ids(struct sqlite_store *s, sqlite3_stmt *st, int64_t **ids, size_t *n, const char *what)
+{
+	int64_t *v = NULL;
+	size_t count = 0, alloc = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
+			sqlite3_finalize(st);
+			free(v);
+			return ERR_NOMEM;
+		}
+		v[count++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_error(s, what);
+	}
+	*ids = v;
+	*n = count;
+	return 0;
+}
+
+static int sq_change_claim(struct store *base, struct store_change *out)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	bool own;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = tx_begin(s, &own)) != 0)
+		return rc;
+	if ((rc = prepare(s, &st, "SELECT id FROM changes WHERE state = 'queued' ORDER BY id LIMIT 1",
+			  "claiming a change")))
+		return tx_end(s, own, rc);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return tx_end(s, own, db_error(s, "claiming a change"));
+	if (!id)
+		return tx_end(s, own, err_set(ERR_NOTFOUND, "no queued change"));
+	if ((rc = prepare(s, &st, "UPDATE changes SET state = 'building', updated_at = ? WHERE id = ?",
+			  "claiming a change")))
+		return tx_end(s, own, rc);
+	sqlite3_bind_int64(st, 1, store_now_ms());
+	sqlite3_bind_int64(st, 2, id);
+	if ((rc = step_done(s, st, "claiming a change")) != 0 || (rc = sq_change_get(base, id, out)) != 0)
+		return tx_end(s, own, rc);
+	if ((rc = tx_end(s, own, 0)) != 0)
+		store_change_release(out);
+	return rc;
+}
+
+static int sq_change_transition(struct store *base, int64_t id, const char *const *from, const char *to,
+				const char *gate, const char *reason)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_change c;
+	bool own, allowed = false;
+	int rc;
+
+	if ((rc = tx_begin(s, &own)) != 0)
+		return rc;
+	if ((rc = sq_change_get(base, id, &c)) != 0)
+		return tx_end(s, own, rc);
+	for (size_t i = 0; from[i]; i++)
+		allowed |= strcmp(c.state, from[i]) == 0;
+	if (!allowed)
+		rc = err_set(ERR_CONFLICT, "change %lld is %s, not to become %s", (long long)id, c.state, to);
+	else
+		rc = sq_change_set_state(base, id, to, gate, reason);
+	store_change_release(&c);
+	return tx_end(s, own, rc);
+}
+
+static int sq_change_update(struct store *base, const struct store_change *c)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st,
+			  "UPDATE changes SET sha = coalesce(?1, sha), base_sha = coalesce(?2, base_sha),"
+			  " merge_base = coalesce(?3, merge_base), title = coalesce(?4, title),"
+			  " author = coalesce(?5, author), updated_at = ?6 WHERE id = ?7", "updating a change")))
+		return rc;
+	bind_text(st, 1, c->sha);
+	bind_text(st, 2, c->base_sha);
+	bind_text(st, 3, c->merge_base);
+	bind_text(st, 4, c->title);
+	bind_text(st, 5, c->author);
+	sqlite3_bind_int64(st, 6, store_now_ms());
+	sqlite3_bind_int64(st, 7, c->id);
+	if ((rc = step_done(s, st, "updating a change")))
+		return rc;
+	return sqlite3_changes(s->db) ? 0 : err_set(ERR_NOTFOUND, "no change %lld", (long long)c->id);
+}
+
+static int sq_change_exists(struct store *base, const char *forge, const char *ref, const char *sha, bool *out)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = false;
+	if ((rc = prepare(s, &st,
+			  "SELECT 1 FROM changes WHERE forge = ? AND ref = ? AND sha = ?"
+			  " AND state NOT IN ('cancelled', 'superseded') LIMIT 1", "looking a change up")))
+		return rc;
+	bind_text(st, 1, forge);
+	bind_text(st, 2, ref);
+	bind_text(st, 3, sha);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(s, "looking a change up");
+}
+
+static int sq_changes_end(struct store *base, const char *forge, const char *ref, int64_t except_id, const char *to,
+			  const char *reason, int64_t **ids, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	int64_t *v = NULL, now = store_now_ms();
+	size_t count = 0;
+	sqlite3_stmt *st;
+	bool own;
+	int rc;
+
+	if (ids)
+		*ids = NULL;
+	if (n)
+		*n = 0;
+	if ((rc = tx_begin(s, &own)) != 0)
+		return rc;
+	if ((rc = prepare(s, &st,
+			  "SELECT id FROM changes WHERE forge = ? AND ref = ? AND id != ?"
+			  " AND state IN ('queued', 'building', 'testing') ORDER BY id", "ending changes")))
+		return tx_end(s, own, rc);
+	bind_text(st, 1, forge);
+	bind_text(st, 2, ref);
+	sqlite3_bind_int64(st, 3, except_id);
+	if ((rc = read_ids(s, st, &v, &count, "ending changes")) != 0)
+		return tx_end(s, own, rc);
+	for (size_t i = 0; i < count && !rc; i++) {
+		if ((rc = sq_change_set_state(base, v[i], to, NULL, reason)) != 0)
+			break;
+		if ((rc = prepare(s, &st,
+				  "UPDATE jobs SET state = 'cancelled', reason = ?, finished_at = ?"
+				  " WHERE change_id = ? AND state = 'queued'", "cancelling jobs")))
+			break;
+		bind_text(st, 1, reason);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int64(st, 3, v[i]);
+		rc = step_done(s, st, "cancelling jobs");
+	}
+	if ((rc = tx_end(s, own, rc)) != 0) {
+		free(v);
+		return rc;
+	}
+	if (ids)
+		*ids = v;
+	else
+		free(v);
+	if (n)
+		*n = count;
+	return 0;
+}
+
+static int sq_change_ids(struct store *base, const char *state, int64_t since_ms, int64_t **ids, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if ((rc = prepare(s, &st, "SELECT id FROM changes WHERE state = ? AND updated_at >= ? ORDER BY id",
+			  "listing changes")))
+		return rc;
+	bind_text(st, 1, state);
+	sqlite3_bind_int64(st, 2, since_ms);
+	return read_ids(s, st, ids, n, "listing changes");
+}
+
+static int sq_builds_of_change(struct store *base, int64_t change_id, struct store_build **out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_build *v = NULL;
+	size_t count = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(s, &st, "SELECT " BUILD_COLUMNS " FROM builds WHERE change_id = ? ORDER BY id",
+			  "listing builds")))
+		return rc;
+	sqlite3_bind_int64(st, 1, change_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
+			sqlite3_finalize(st);
+			store_builds_free(v, count);
+			return ERR_NOMEM;
+		}
+		read_build(st, &v[count++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_builds_free(v, count);
+		return db_error(s, "listing builds");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+static int bind_finding(sqlite3_stmt *st, const void *row)
+{
+	const struct store_size_finding *f = row;
+
+	bind_text(st, 2, f->region);
+	bind_text(st, 3, f->action);
+	bind_text(st, 4, f->text);
+	sqlite3_bind_int64(st, 5, f->delta);
+	return sqlite3_bind_double(st, 6, f->percent);
+}
+
+static int sq_size_findings_add(struct store *base, int64_t build_id, const struct store_size_finding *v, size_t n)
+{
+	return insert_rows(ss(base),
+			   "INSERT INTO size_findings(build_id, region, action, text, delta, percent) VALUES (?,?,?,?,?,?)",
+			   build_id, v, n, sizeof(*v), bind_finding, "adding size findings");
+}
+
+static int sq_size_findings_list(struct store *base, int64_t build_id, struct store_size_finding **out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_size_finding *v = NULL;
+	size_t count = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(s, &st,
+			  "SELECT region, action, text, delta, percent FROM size_findings WHERE build_id = ?"
+			  " ORDER BY rowid", "listing size findings")))
+		return rc;
+	sqlite3_bind_int64(st, 1, build_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
+			sqlite3_finalize(st);
+			store_size_findings_free(v, count);
+			return ERR_NOMEM;
+		}
+		v[count].region = column_dup(st, 0);
+		v[count].action = column_dup(st, 1);
+		v[count].text = column_dup(st, 2);
+		v[count].delta = sqlite3_column_int64(st, 3);
+		v[count].percent = sqlite3_column_double(st, 4);
+		count++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_size_findings_free(v, count);
+		return db_error(s, "listing size findings");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+static int sq_job_claim(struct store *base, const char *target_kind, const char *target,
+			struct store_claimed_job *out)
+{
+	struct sqlite_store *s = ss(base);
+	int64_t now = store_now_ms();
+	sqlite3_stmt *st;
+	bool own;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = tx_begin(s, &own)) != 0)
+		return rc;
+	if ((rc = prepare(s, &st,
+			  "SELECT id, change_id, coalesce(build_id, 0), suite, target, target_kind, device,"
+			  " resume, coalesce(started_at, 0) FROM jobs"
+			  " WHERE state = 'queued' AND target_kind = ? AND target = ?"
+			  " ORDER BY priority DESC, id LIMIT 1", "claiming a job")))
+		return tx_end(s, own, rc);
+	bind_text(st, 1, target_kind);
+	bind_text(st, 2, target);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->change_id = sqlite3_column_int64(st, 1);
+		out->build_id = sqlite3_column_int64(st, 2);
+		out->suite = column_dup(st, 3);
+		out->target = column_dup(st, 4);
+		out->target_kind = column_dup(st, 5);
+		out->device = column_dup(st, 6);
+		out->resumed = sqlite3_column_int(st, 7) != 0 && sqlite3_column_int64(st, 8) != 0;
+		out->started_at = out->resumed ? sqlite3_column_int64(st, 8) : now;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		rc = rc == SQLITE_DONE ? err_set(ERR_NOTFOUND, "no queued job for %s %s", target_kind, target)
+				       : db_error(s, "claiming a job");
+		store_claimed_job_release(out);
+		return tx_end(s, own, rc);
+	}
+	if ((rc = prepare(s, &st,
+			  "UPDATE jobs SET state = 'running', attempts = attempts + 1, resume = 0, started_at = ?"
+			  " WHERE id = ?", "claiming a job")) == 0) {
+		sqlite3_bind_int64(st, 1, out->started_at);
+		sqlite3_bind_int64(st, 2, out->id);
+		rc = step_done(s, st, "claiming a job");
+	}
+	if ((rc = tx_end(s, own, rc)) != 0)
+		store_claimed_job_release(out);
+	return rc;
+}
+
+static int sq_job_requeue(struct store *base, int64_t id, const char *reason)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st,
+			  "UPDATE jobs SET state = 'queued', resume = 1, reason = coalesce(?, reason)"
+			  " WHERE id = ? AND state = 'running'", "re-queueing a job")))
+		return rc;
+	bind_text(st, 1, reason);
+	sqlite3_bind_int64(st, 2, id);
+	if ((rc = step_done(s, st, "re-queueing a job")))
+		return rc;
+	return sqlite3_changes(s->db) ? 0 : err_set(ERR_CONFLICT, "job %lld is not running", (long long)id);
+}
+
+static int sq_jobs_of_change(struct store *base, int64_t change_id, struct store_job_state **out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_job_state *v = NULL;
+	size_t count = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(s, &st, "SELECT id, suite, target, state, reason FROM jobs WHERE change_id = ? ORDER BY id",
+			  "listing jobs")))
+		return rc;
+	sqlite3_bind_int64(st, 1, change_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
+			sqlite3_finalize(st);
+			store_job_states_free(v, count);
+			return ERR_NOMEM;
+		}
+		v[count].id = sqlite3_column_int64(st, 0);
+		v[count].suite = column_dup(st, 1);
+		v[count].target = column_dup(st, 2);
+		v[count].state = column_dup(st, 3);
+		v[count].reason = column_dup(st, 4);
+		count++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_job_states_free(v, count);
+		return db_error(s, "listing jobs");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+static int sq_results_of(struct store *base, int64_t change_id, int64_t job_id, int64_t since_ms,
+			 struct store_case_result **out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_case_result *v = NULL;
+	size_t count = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(s, &st,
+			  "SELECT id, coalesce(job_id, 0), suite, case_name, target, status, reason, log_path, attempt,"
+			  " flaky, coalesce(duration_ms, 0), created_at FROM results"
+			  " WHERE change_id = ?1 AND (?2 = 0 OR (job_id = ?2 AND created_at >= ?3)) ORDER BY id",
+			  "listing results")))
+		return rc;
+	sqlite3_bind_int64(st, 1, change_id);
+	sqlite3_bind_int64(st, 2, job_id);
+	sqlite3_bind_int64(st, 3, since_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_case_result *r;
+
+		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
+			sqlite3_finalize(st);
+			store_case_results_free(v, count);
+			return ERR_NOMEM;
+		}
+		r = &v[count++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->job_id = sqlite3_column_int64(st, 1);
+		r->suite = column_dup(st, 2);
+		r->case_name = column_dup(st, 3);
+		r->target = column_dup(st, 4);
+		r->status = column_dup(st, 5);
+		r->reason = column_dup(st, 6);
+		r->log_path = column_dup(st, 7);
+		r->attempt = sqlite3_column_int(st, 8);
+		r->flaky = sqlite3_column_int(st, 9) != 0;
+		r->duration_ms = sqlite3_column_int64(st, 10);
+		r->created_at = sqlite3_column_int64(st, 11);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_case_results_free(v, count);
+		return db_error(s, "listing results");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+static int sq_forge_refs_list(struct store *base, const char *forge, struct store_forge_ref **out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_forge_ref *v = NULL;
+	size_t count = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(s, &st, "SELECT ref, sha FROM forge_refs WHERE forge = ? ORDER BY ref",
+			  "listing a forge's refs")))
+		return rc;
+	bind_text(st, 1, forge);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
+			sqlite3_finalize(st);
+			store_forge_refs_free(v, count);
+			return ERR_NOMEM;
+		}
+		v[count].ref = column_dup(st, 0);
+		v[count].sha = column_dup(st, 1);
+		count++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_forge_refs_free(v, count);
+		return db_error(s, "listing a forge's refs");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+static int sq_forge_ref_set(struct store *base, const char *forge, const char *ref, const char *sha)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st,
+			  sha ? "INSERT INTO forge_refs(forge, ref, sha, seen_at) VALUES (?1, ?2, ?3, ?4)"
+				" ON CONFLICT(forge, ref) DO UPDATE SET sha = excluded.sha, seen_at = excluded.seen_at"
+			      : "DELETE FROM forge_refs WHERE forge = ?1 AND ref = ?2",
+			  "remembering a forge ref")))
+		return rc;
+	bind_text(st, 1, forge);
+	bind_text(st, 2, ref);
+	if (sha) {
+		bind_text(st, 3, sha);
+		sqlite3_bind_int64(st, 4, store_now_ms());
+	}
+	return step_done(s, st, "remembering a forge ref");
+}
+
+static int sq_serve_recover(struct store *base, struct store_recovery *out)
+{
+	static const char *const sql[] = {
+		"UPDATE jobs SET state = 'queued', resume = 1,"
+		" reason = 'the daemon stopped while it ran: resumed' WHERE state = 'running'",
+		"UPDATE builds SET status = 'error', reason = 'the daemon stopped while it built',"
+		" finished_at = ?1 WHERE status = 'running'",
+		"UPDATE changes SET state = 'queued', updated_at = ?1 WHERE state = 'building'",
+	};
+	struct sqlite_store *s = ss(base);
+	size_t *counts[] = { &out->jobs, &out->builds, &out->changes };
+	bool own;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = tx_begin(s, &own)) != 0)
+		return rc;
+	for (size_t i = 0; i < 3 && !rc; i++) {
+		sqlite3_stmt *st;
+
+		if ((rc = prepare(s, &st, sql[i], "recovering the queue")) != 0)
+			break;
+		if (sqlite3_bind_parameter_count(st) > 0)
+			sqlite3_bind_int64(st, 1, store_now_ms());
+		if ((rc = step_done(s, st, "recovering the queue")) == 0)
+			*counts[i] = (size_t)sqlite3_changes(s->db);
+	}
+	return tx_end(s, own, rc);
+}
+/* ---- end serve ---- */
