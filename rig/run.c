@@ -68,7 +68,8 @@ static int workspace(char *out, size_t n, const struct config *cfg, struct forge
 	snprintf(out, n, "%s/trees/%s", cfg->data_dir, tree);
 	if (fs_is_dir(out))
 		return 0;
-	snprintf(tmp, sizeof(tmp), "%s/trees/.%s.%d", cfg->data_dir, tree, (int)getpid());
+	/* Per thread, not per process: the daemon's builders may check one tree out at once. */
+	snprintf(tmp, sizeof(tmp), "%s/trees/.%s.%d", cfg->data_dir, tree, (int)gettid());
 	fs_rmtree(tmp);
 	if ((rc = forge_checkout(got, m, rev, tmp)) != 0) {
 		fs_rmtree(tmp);
@@ -116,13 +117,13 @@ static struct run_case *add_case(struct run_report *r)
 	return &r->cases[r->ncases++];
 }
 
-static int record_case(const struct run_env *env, const struct run_report *r, int64_t job_id,
-		       const struct run_case *rc, const struct case_outcome *o)
+static int record_case(const struct run_env *env, int64_t change_id, int64_t job_id, const struct run_case *rc,
+		       const struct case_outcome *o)
 {
 	struct store_check *checks = calloc(o->tap.n + 1, sizeof(*checks));
 	struct store_result res = {
 		.job_id = job_id,
-		.change_id = r->change_id,
+		.change_id = change_id,
 		.suite = rc->suite,
 		.case_name = rc->name,
 		.target = rc->target,
@@ -184,54 +185,69 @@ static void free_apps(const char **apps, size_t n)
 	free(apps);
 }
 
-/* Every case of the job's suite on its QEMU target, from the job's build. */
-static int run_job_qemu(struct run_report *r, const struct run_env *env, const struct run_job *job)
+/* Whether a resumed job already recorded this case. */
+static bool recorded(const struct store_case_result *done, size_t ndone, const char *case_name)
+{
+	for (size_t i = 0; i < ndone; i++)
+		if (strcmp(done[i].case_name, case_name) == 0)
+			return true;
+	return false;
+}
+
+int run_job_exec(const struct run_env *env, const struct run_job_spec *job, const struct run_job_hooks *hooks)
 {
 	const struct config *cfg = env->cfg;
-	const struct run_build *bld = &r->builds[job->build];
-	const struct board *b = config_board(cfg, bld->board);
+	const struct board *b = job->board;
 	const struct suite *s = job->suite;
 	char workdir[PATH_MAX], log_path[PATH_MAX], kernel_bin[PATH_MAX], kernel_elf[PATH_MAX], logs[PATH_MAX];
 	struct job_log jl = { 0 };
 	struct runner_sink sink = { .line = log_line, .user = &jl };
 	struct runner_opts ropts = { 0 };
+	struct store_case_result *done = NULL;
+	size_t ndone = 0;
 	struct target *t = NULL;
 	char today[11];
 	int rc, errors = 0;
 
 	config_today(today);
 	ropts.today = today;
-	store_job_set_state(env->store, job->id, "running", NULL);
 	snprintf(workdir, sizeof(workdir), "%s/tmp/job-%" PRId64, cfg->data_dir, job->id);
 	snprintf(logs, sizeof(logs), "%s/logs", cfg->data_dir);
 	snprintf(log_path, sizeof(log_path), "%s/job-%" PRId64 ".log", logs, job->id);
-	snprintf(kernel_bin, sizeof(kernel_bin), "%s/%s", bld->result.output_dir,
+	snprintf(kernel_bin, sizeof(kernel_bin), "%s/%s", job->output_dir,
 		 b->build.artifacts.kernel_bin ? b->build.artifacts.kernel_bin : "kernel.bin");
-	snprintf(kernel_elf, sizeof(kernel_elf), "%s/%s", bld->result.output_dir, b->build.artifacts.kernel);
+	snprintf(kernel_elf, sizeof(kernel_elf), "%s/%s", job->output_dir, b->build.artifacts.kernel);
+	if (job->resume_since &&
+	    (rc = store_results_of(env->store, job->change_id, job->id, job->resume_since, &done, &ndone)) != 0)
+		goto done;
+	fs_rmtree(workdir);
 	if ((rc = fs_mkdirs(workdir)) != 0 || (rc = fs_mkdirs(logs)) != 0)
 		goto done;
-	jl.f = fopen(log_path, "w");
+	/* Appended: a resumed job keeps the log of the cases it already ran. */
+	jl.f = fopen(log_path, job->resume_since ? "a" : "w");
 	jl.t0 = proc_now_ms();
 	if ((rc = target_qemu_new(&t, b, workdir)) != 0)
 		goto done;
 
 	for (size_t i = 0; i < s->cases.n; i++) {
 		const struct suite_case *c = &s->cases.v[i];
-		struct run_case *rcase = add_case(r);
+		struct run_case rcase = { 0 };
 		struct case_outcome o;
 		char bin[PATH_MAX], elf[PATH_MAX];
 		const char **apps = NULL;
 		struct target_image img = { .image = bin, .image_elf = elf, .kernel = kernel_elf,
 					    .address = b->memory.kernel_flash.origin };
 
-		if (!rcase) {
-			rc = err_set(ERR_NOMEM, "out of memory");
+		if (recorded(done, ndone, c->name))
+			continue;
+		if (hooks && hooks->stop && hooks->stop(hooks->user)) {
+			rc = err_set(ERR_CANCELLED, "job %" PRId64 " stopped before %s/%s", job->id, s->name, c->name);
 			goto done;
 		}
-		snprintf(rcase->suite, sizeof(rcase->suite), "%s", s->name);
-		snprintf(rcase->name, sizeof(rcase->name), "%s", c->name);
-		snprintf(rcase->target, sizeof(rcase->target), "%s", job->target);
-		snprintf(rcase->log_path, sizeof(rcase->log_path), "%s", log_path);
+		snprintf(rcase.suite, sizeof(rcase.suite), "%s", s->name);
+		snprintf(rcase.name, sizeof(rcase.name), "%s", c->name);
+		snprintf(rcase.target, sizeof(rcase.target), "%s", job->target);
+		snprintf(rcase.log_path, sizeof(rcase.log_path), "%s", log_path);
 		snprintf(bin, sizeof(bin), "%s/%s.bin", workdir, c->name);
 		snprintf(elf, sizeof(elf), "%s/%s.elf", workdir, c->name);
 
@@ -239,7 +255,7 @@ static int run_job_qemu(struct run_report *r, const struct run_env *env, const s
 		tap_init(&o.tap);
 		if (!suite_case_runs_on(c, b->name)) {
 			runner_case(&o, t, s, c, &img, &sink, &ropts);
-		} else if ((rc = case_apps(&apps, b, bld->result.output_dir, c)) != 0) {
+		} else if ((rc = case_apps(&apps, b, job->output_dir, c)) != 0) {
 			goto done;
 		} else if (image_compose(bin, elf, b, kernel_bin, apps, c->apps.n) != 0) {
 			/* The build gave apps that do not fit this board: the change's doing. */
@@ -252,16 +268,18 @@ static int run_job_qemu(struct run_report *r, const struct run_env *env, const s
 		}
 		if (apps)
 			free_apps(apps, c->apps.n);
-		rcase->verdict = o.verdict;
-		rcase->duration_ms = o.duration_ms;
-		rcase->attempts = o.attempts;
-		rcase->flaky = o.flaky;
-		snprintf(rcase->reason, sizeof(rcase->reason), "%s", o.reason);
+		rcase.verdict = o.verdict;
+		rcase.duration_ms = o.duration_ms;
+		rcase.attempts = o.attempts;
+		rcase.flaky = o.flaky;
+		snprintf(rcase.reason, sizeof(rcase.reason), "%s", o.reason);
 		if (o.verdict == VERDICT_ERROR)
 			errors++;
 		log_info("%s/%s on %s: %s%s%s", s->name, c->name, job->target, verdict_name(o.verdict),
 			 o.reason[0] ? ": " : "", o.reason);
-		rc = record_case(env, r, job->id, rcase, &o);
+		if (hooks && hooks->on_case)
+			hooks->on_case(hooks->user, &rcase);
+		rc = record_case(env, job->change_id, job->id, &rcase, &o);
 		case_outcome_release(&o);
 		if (rc)
 			goto done;
@@ -275,9 +293,51 @@ done:
 	if (jl.f)
 		fclose(jl.f);
 	fs_rmtree(workdir);
-	store_job_set_state(env->store, job->id, rc ? "error" : "done",
-			    rc ? err_msg() : errors ? "infrastructure errors" : NULL);
+	store_case_results_free(done, ndone);
+	/* A stopped job stays running: its caller puts it back in the queue. */
+	if (rc != ERR_CANCELLED)
+		store_job_set_state(env->store, job->id, rc ? "error" : "done",
+				    rc ? err_msg() : errors ? "infrastructure errors" : NULL);
 	return rc;
+}
+
+static void add_to_report(void *user, const struct run_case *c)
+{
+	struct run_report *r = user;
+	struct run_case *rc = add_case(r);
+
+	if (rc)
+		*rc = *c;
+}
+
+/* Every case of the job's suite on its QEMU target, from the job's build. */
+static int run_job_qemu(struct run_report *r, const struct run_env *env, const struct run_job *job)
+{
+	const struct run_build *bld = &r->builds[job->build];
+	struct run_job_spec spec = {
+		.id = job->id, .change_id = r->change_id, .board = config_board(env->cfg, bld->board),
+		.suite = job->suite, .target = job->target, .output_dir = bld->result.output_dir,
+	};
+	struct run_job_hooks hooks = { .on_case = add_to_report, .user = r };
+
+	store_job_set_state(env->store, job->id, "running", NULL);
+	return run_job_exec(env, &spec, &hooks);
+}
+
+/* Kept with the change's build, so that a gate decided later (run_load) still sees them. */
+static void record_findings(const struct run_env *env, const struct run_build *rb)
+{
+	struct store_size_finding v[sizeof(rb->size.findings) / sizeof(rb->size.findings[0])];
+	size_t n = rb->size.nfindings;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct size_finding *f = &rb->size.findings[i];
+
+		v[i] = (struct store_size_finding){ .region = (char *)f->region, .action = (char *)(f->fail ? "fail" : "warn"),
+						    .text = (char *)f->text, .delta = f->delta, .percent = f->percent };
+	}
+	if (n && store_size_findings_add(env->store, rb->result.id, v, n) != 0)
+		log_warn("size findings of build %" PRId64 ": %s", rb->result.id, err_msg());
 }
 
 /*
@@ -327,6 +387,7 @@ static void base_sizes(struct run_report *r, const struct run_env *env, struct f
 		sizes_judge(&rb->size, env->cfg, b);
 		for (size_t j = 0; j < rb->size.nfindings; j++)
 			log_info("size: %s", rb->size.findings[j].text);
+		record_findings(env, rb);
 	}
 	forge_commit_release(&base);
 }
@@ -470,7 +531,7 @@ int run_prepare(struct run_report *out, const struct run_env *env, const struct 
 		decide(out, GATE_ERROR, "fetch %s: %s", o->repo, err_msg());
 		return 0;
 	}
-	if (forge_commit_get(&commit, out->mirror, o->ref) != 0) {
+	if (forge_commit_get(&commit, out->mirror, o->sha ? o->sha : o->ref) != 0) {
 		decide(out, GATE_ERROR, "%s", err_msg());
 		return 0;
 	}
@@ -489,7 +550,17 @@ int run_prepare(struct run_report *out, const struct run_env *env, const struct 
 	out->decided = false;
 
 	/* The change, recorded before any work so that a reader sees it queued. */
-	{
+	if (o->change_id) {
+		/* Queued already (the daemon): what resolving found fills it in. */
+		struct store_change c = {
+			.id = o->change_id, .sha = out->sha, .base_sha = out->base_sha[0] ? out->base_sha : NULL,
+			.merge_base = out->merge_base[0] ? out->merge_base : NULL, .title = commit.summary,
+			.author = commit.author,
+		};
+
+		rc = store_change_update(env->store, &c);
+		out->change_id = o->change_id;
+	} else {
 		struct store_change c = {
 			.repo = out->repo, .forge = forge ? (char *)forge->name : NULL,
 			.kind = (char *)(o->kind ? o->kind : "manual"), .number = o->number, .ref = out->ref,
@@ -640,6 +711,159 @@ int run_change(struct run_report *out, const struct run_env *env, const struct r
 			goto finish;
 finish:
 	run_finish(out, env);
+	return rc;
+}
+
+void run_decide(struct run_report *r)
+{
+	if (!r->decided)
+		gate(r);
+}
+
+static enum verdict verdict_parse(const char *s)
+{
+	static const enum verdict all[] = { VERDICT_PASS, VERDICT_FAIL, VERDICT_ERROR, VERDICT_SKIP, VERDICT_XFAIL };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(s, verdict_name(all[i])) == 0)
+			return all[i];
+	return VERDICT_ERROR;
+}
+
+static enum build_status build_status_parse(const char *s)
+{
+	return strcmp(s, "ok") == 0 ? BUILD_OK : strcmp(s, "fail") == 0 ? BUILD_FAIL : BUILD_ERROR;
+}
+
+/* The change's builds as the store has them: the newest row per board (an interrupted build was redone). */
+static int load_builds(struct run_report *r, const struct run_env *env)
+{
+	struct store_build *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = store_builds_of_change(env->store, r->change_id, &v, &n)) != 0)
+		return rc;
+	r->builds = calloc(n + 1, sizeof(*r->builds));
+	if (!r->builds) {
+		store_builds_free(v, n);
+		return err_set(ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct run_build *rb = NULL;
+		struct store_size_finding *f = NULL;
+		size_t nf = 0;
+
+		for (size_t j = 0; j < r->nbuilds; j++)
+			if (strcmp(r->builds[j].board, v[i].board) == 0)
+				rb = &r->builds[j];
+		if (!rb)
+			rb = &r->builds[r->nbuilds++];
+		memset(rb, 0, sizeof(*rb));
+		snprintf(rb->board, sizeof(rb->board), "%s", v[i].board);
+		rb->result.id = v[i].id;
+		rb->result.status = build_status_parse(v[i].status);
+		rb->result.cached = v[i].cached;
+		rb->result.duration_ms = (long)v[i].duration_ms;
+		snprintf(rb->result.reason, sizeof(rb->result.reason), "%s", v[i].reason ? v[i].reason : "");
+		snprintf(rb->result.key, sizeof(rb->result.key), "%s", v[i].cache_key ? v[i].cache_key : "");
+		snprintf(rb->result.output_dir, sizeof(rb->result.output_dir), "%s",
+			 v[i].output_dir ? v[i].output_dir : "");
+		snprintf(rb->result.log_path, sizeof(rb->result.log_path), "%s", v[i].log_path ? v[i].log_path : "");
+		if ((rc = store_size_findings_list(env->store, v[i].id, &f, &nf)) != 0)
+			break;
+		for (size_t j = 0; j < nf && rb->size.nfindings < sizeof(rb->size.findings) / sizeof(rb->size.findings[0]);
+		     j++) {
+			struct size_finding *sf = &rb->size.findings[rb->size.nfindings++];
+
+			snprintf(sf->region, sizeof(sf->region), "%s", f[j].region);
+			snprintf(sf->text, sizeof(sf->text), "%s", f[j].text);
+			sf->delta = f[j].delta;
+			sf->percent = f[j].percent;
+			sf->fail = strcmp(f[j].action, "fail") == 0;
+		}
+		store_size_findings_free(f, nf);
+	}
+	store_builds_free(v, n);
+	return rc;
+}
+
+/*
+ * The change's cases: the newest result of each (suite, case, target), a job
+ * that could not run as an error of its own.
+ */
+static int load_cases(struct run_report *r, const struct run_env *env)
+{
+	struct store_case_result *v = NULL;
+	struct store_job_state *jobs = NULL;
+	size_t n = 0, njobs = 0;
+	int rc;
+
+	if ((rc = store_results_of(env->store, r->change_id, 0, 0, &v, &n)) != 0 ||
+	    (rc = store_jobs_of_change(env->store, r->change_id, &jobs, &njobs)) != 0)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		struct run_case *c = NULL;
+
+		for (size_t j = 0; j < r->ncases; j++)
+			if (strcmp(r->cases[j].suite, v[i].suite) == 0 && strcmp(r->cases[j].name, v[i].case_name) == 0 &&
+			    strcmp(r->cases[j].target, v[i].target) == 0)
+				c = &r->cases[j];
+		if (!c && !(c = add_case(r))) {
+			rc = err_set(ERR_NOMEM, "out of memory");
+			goto cleanup;
+		}
+		memset(c, 0, sizeof(*c));
+		snprintf(c->suite, sizeof(c->suite), "%s", v[i].suite);
+		snprintf(c->name, sizeof(c->name), "%s", v[i].case_name);
+		snprintf(c->target, sizeof(c->target), "%s", v[i].target);
+		snprintf(c->reason, sizeof(c->reason), "%s", v[i].reason ? v[i].reason : "");
+		snprintf(c->log_path, sizeof(c->log_path), "%s", v[i].log_path ? v[i].log_path : "");
+		c->verdict = verdict_parse(v[i].status);
+		c->duration_ms = (long)v[i].duration_ms;
+		c->attempts = v[i].attempt;
+		c->flaky = v[i].flaky;
+	}
+	for (size_t i = 0; i < njobs; i++) {
+		struct run_case *c;
+
+		if (strcmp(jobs[i].state, "error") != 0)
+			continue;
+		if (!(c = add_case(r))) {
+			rc = err_set(ERR_NOMEM, "out of memory");
+			goto cleanup;
+		}
+		snprintf(c->suite, sizeof(c->suite), "%s", jobs[i].suite);
+		snprintf(c->name, sizeof(c->name), "(job %" PRId64 ")", jobs[i].id);
+		snprintf(c->target, sizeof(c->target), "%s", jobs[i].target);
+		snprintf(c->reason, sizeof(c->reason), "the job could not run: %s", jobs[i].reason ? jobs[i].reason : "");
+		c->verdict = VERDICT_ERROR;
+	}
+cleanup:
+	store_case_results_free(v, n);
+	store_job_states_free(jobs, njobs);
+	return rc;
+}
+
+int run_load(struct run_report *out, const struct run_env *env, int64_t change_id)
+{
+	struct store_change c;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_change_get(env->store, change_id, &c)) != 0)
+		return rc;
+	out->change_id = change_id;
+	out->repo = strdup(c.repo);
+	out->ref = strdup(c.ref);
+	snprintf(out->sha, sizeof(out->sha), "%s", c.sha);
+	snprintf(out->base_sha, sizeof(out->base_sha), "%s", c.base_sha ? c.base_sha : "");
+	snprintf(out->merge_base, sizeof(out->merge_base), "%s", c.merge_base ? c.merge_base : "");
+	store_change_release(&c);
+	if (!out->repo || !out->ref)
+		rc = err_set(ERR_NOMEM, "out of memory");
+	if (rc || (rc = load_builds(out, env)) != 0 || (rc = load_cases(out, env)) != 0)
+		run_report_release(out);
 	return rc;
 }
 

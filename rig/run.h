@@ -50,6 +50,9 @@ struct run_opts {
 	const char *forge;		/* the configured forge it came from, for refspecs; may be NULL */
 	const char *kind;		/* pr | push | merge_group | manual; NULL: manual */
 	int64_t number;			/* PR number, 0 when none */
+	/* serve: the daemon queues a change before it is resolved */
+	const char *sha;		/* the commit to test; NULL: what ref resolves to */
+	int64_t change_id;		/* its row, already queued; 0: run_prepare adds one */
 };
 
 struct run_build {
@@ -120,6 +123,46 @@ int run_build(struct run_report *r, const struct run_env *env, const struct run_
 int run_plan(struct run_report *r, const struct run_env *env, const struct run_opts *opts);
 int run_job(struct run_report *r, const struct run_env *env, const struct run_job *job);
 void run_finish(struct run_report *r, const struct run_env *env);
+
+/* ---- serve: a job and a gate from durable state, in any thread or process ---- */
+
+/* What running one job needs, as its row in the jobs table and the configuration say it. */
+struct run_job_spec {
+	int64_t id, change_id;
+	const struct board *board;
+	const struct suite *suite;
+	const char *target;		/* the board's name for QEMU */
+	const char *output_dir;		/* the build's artifacts */
+	int64_t resume_since;		/* unix ms: cases recorded by this job since then are not run again; 0: run all */
+};
+
+struct run_job_hooks {
+	void (*on_case)(void *user, const struct run_case *c);	/* each case run, before it is recorded */
+	bool (*stop)(void *user);	/* asked between cases: true stops the job there */
+	void *user;
+};
+
+/*
+ * Runs the job's cases on its target, recording each result as it comes, and
+ * marks the job done (or error, when the rig could not run it: then a
+ * negative ERR_*). When hooks->stop says so between two cases it returns
+ * ERR_CANCELLED and leaves the job running, for the caller to re-queue: the
+ * results recorded stay, and a resumed run skips them. The caller has set
+ * the job running (a claim does). hooks may be NULL.
+ */
+int run_job_exec(const struct run_env *env, const struct run_job_spec *job, const struct run_job_hooks *hooks);
+
+/*
+ * The report of a recorded change from the store — its builds (the newest
+ * per board, with the size findings), the newest result of every case, a
+ * job that could not run as an error — for deciding its gate in another
+ * thread or process than the one that built it. out is released with
+ * run_report_release.
+ */
+int run_load(struct run_report *out, const struct run_env *env, int64_t change_id);
+/* Decides the gate from the report, unless a stage already did; records nothing. */
+void run_decide(struct run_report *r);
+/* ---- end serve ---- */
 
 /* Runs the change; the report says what happened. Negative only when nothing could be recorded. */
 int run_change(struct run_report *out, const struct run_env *env, const struct run_opts *opts);
