@@ -1,9 +1,12 @@
 #include "build.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "artifact.h"
@@ -172,9 +175,40 @@ static bool reuse(struct build_result *out, const struct build_env *env, const s
 	return true;
 }
 
+/*
+ * Two builds of one key at once (the merge-base of two changes, built by two
+ * of the daemon's builders) would share an output folder: they take turns
+ * through flock() on a file beside it, and the second then reuses the first.
+ * The kernel drops the lock of a builder that dies.
+ */
+static int key_lock(int *fd, const struct config *cfg, const char *key, const char *board)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	int rc;
+
+	*fd = -1;
+	snprintf(dir, sizeof(dir), "%s/builds", cfg->data_dir);
+	snprintf(path, sizeof(path), "%s/.%.16s-%s.lock", dir, key, board);
+	if ((rc = fs_mkdirs(dir)) != 0)
+		return rc;
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		return err_errno(ERR_IO, "build lock %s", path);
+	while (flock(*fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			rc = err_errno(ERR_IO, "build lock %s", path);
+			close(*fd);
+			*fd = -1;
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int build_board(struct build_result *out, const struct build_env *env, const struct board *b,
 		int64_t change_id, const char *sha, const char *tree, const char *src_dir)
 {
+	int lock = -1;
 	const struct config *cfg = env->cfg;
 	struct container_image img;
 	struct container_result res;
@@ -193,6 +227,8 @@ int build_board(struct build_result *out, const struct build_env *env, const str
 	}
 	if ((rc = cache_key(out->key, b, tree, img.id ? img.id : "")) != 0)
 		goto cleanup;
+	if (out->status != BUILD_ERROR && key_lock(&lock, cfg, out->key, b->name) != 0)
+		log_warn("build %s: building without the lock: %s", b->name, err_msg());
 	if (out->status != BUILD_ERROR && reuse(out, env, b, change_id, sha, tree, img.id)) {
 		log_info("build %s: reusing build %s (same tree, recipe and image)", b->name, out->key);
 		goto done;
@@ -272,6 +308,8 @@ finish:
 done:
 	out->duration_ms = (long)(proc_now_ms() - t0);
 cleanup:
+	if (lock >= 0)
+		close(lock);
 	container_result_release(&res);
 	container_image_release(&img);
 	return rc;
