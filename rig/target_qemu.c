@@ -156,6 +156,11 @@ static int qemu_flash(struct target *t, const struct target_image *img)
 	o.out = PROC_STDIO_FD;
 	o.out_fd = out_fd;
 	o.err_to_out = true;
+	/*
+	 * QEMU waits on its console socket for ever: a rig killed mid-case
+	 * (the daemon by SIGKILL) must not leave it behind.
+	 */
+	o.die_with_parent = true;
 	rc = proc_spawn(&q->qemu, &o);
 	if (rc) {
 		err_prefix("qemu %s", b->name);
