@@ -21,4 +21,16 @@ int cmd_size(int argc, char **argv);
 int cmd_vboard(int argc, char **argv);
 int cmd_vboard_ctl(int argc, char **argv);
 
+/* ---- serve: the daemon's commands take the flags main.c's signal handlers set ---- */
+#include <signal.h>
+
+struct cmd_signals {
+	volatile sig_atomic_t *terminate;	/* SIGTERM, SIGINT */
+	volatile sig_atomic_t *hangup;		/* SIGHUP: reload */
+};
+
+int cmd_serve(int argc, char **argv, const struct cmd_signals *sig);
+int cmd_demo(int argc, char **argv, const struct cmd_signals *sig);
+/* ---- end serve ---- */
+
 #endif

@@ -23,20 +23,55 @@ struct command {
 	const char *summary;
 };
 
-static int not_built(int argc, char **argv)
+/* ---- serve: the only mutable globals, as signal handlers need them ---- */
+static volatile sig_atomic_t got_terminate, got_hangup;
+
+static void on_terminate(int sig)
 {
-	(void)argc;
-	fprintf(stderr, "rig %s: not built yet\n", argv[0]);
-	return EXIT_USAGE;
+	(void)sig;
+	got_terminate = 1;
 }
+
+static void on_hangup(int sig)
+{
+	(void)sig;
+	got_hangup = 1;
+}
+
+/* The daemon's commands: SIGTERM and SIGINT stop them, SIGHUP reloads. */
+static const struct cmd_signals *daemon_signals(void)
+{
+	static const struct cmd_signals sig = { &got_terminate, &got_hangup };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_terminate;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hangup;
+	sigaction(SIGHUP, &sa, NULL);
+	return &sig;
+}
+
+static int run_serve(int argc, char **argv)
+{
+	return cmd_serve(argc, argv, daemon_signals());
+}
+
+static int run_demo(int argc, char **argv)
+{
+	return cmd_demo(argc, argv, daemon_signals());
+}
+/* ---- end serve ---- */
 
 static const struct command commands[] = {
 	{ "check", cmd_check, "validate the configuration, boards, rack and suites" },
 	{ "run", cmd_run, "one change, start to finish, in the foreground" },
-	{ "serve", not_built, "the daemon: forges, webhooks, builds, jobs, dashboard" },
+	{ "serve", run_serve, "the daemon: forges, webhooks, builds, jobs, dashboard" },
 	{ "size", cmd_size, "sections and symbols of an ELF, or their delta" },
 	{ "boards", cmd_boards, "the rack: devices, state, leases, health" },
-	{ "demo", not_built, "a local forge with sample PRs, served with the dashboard" },
+	{ "demo", run_demo, "a local forge with sample PRs, served with the dashboard" },
 	{ "vboard", cmd_vboard, "a virtual board for OpenOCD and the console" },
 	{ "vboard-ctl", cmd_vboard_ctl, "power and faults of a running virtual board" },
 };
