@@ -822,6 +822,22 @@ static const char *resolve(struct arena *a, const char *root, const char *path)
 	return arena_printf(a, "%s/%s", root, path);
 }
 
+/* ---- serve: a forge that is a local repository, named relative to rig.yaml (the demo's) ---- */
+static const char *resolve_url(struct arena *a, const char *root, const char *url)
+{
+	const char *colon, *slash;
+
+	if (!url || strstr(url, "://"))
+		return url;
+	colon = strchr(url, ':');
+	slash = strchr(url, '/');
+	/* host:path is scp-like ssh, as git reads it. */
+	if (colon && (!slash || colon < slash))
+		return url;
+	return resolve(a, root, url);
+}
+/* ---- end serve ---- */
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -1094,6 +1110,7 @@ static void apply_config_defaults(struct config *cfg)
 											 : github_refspecs);
 			f->refspecs.n = 2;
 		}
+		f->url = resolve_url(a, root, f->url);
 		f->webhook_secret_file = resolve(a, root, f->webhook_secret_file);
 		if (f->has_status) {
 			f->status.token_file = resolve(a, root, f->status.token_file);
