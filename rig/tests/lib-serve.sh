@@ -42,14 +42,15 @@ wait_until() { # SECONDS COMMAND...
 	"$@"
 }
 
-# tiny NAME DELAY TAP...: a kernel printing the banner, then the TAP lines, after DELAY idle loops.
+# tiny NAME TENTHS TAP...: a kernel printing the banner, then after TENTHS of a second the TAP lines.
 tiny() {
-	local name=$1 delay=$2 out='rig-kernel 0.1.0 board=serve-arm arch=arm\n'; shift 2
+	local name=$1 delay=$2 out=; shift 2
 	local l
 	for l in "$@"; do out="$out$l\\n"; done
 	mkdir -p "$work/tiny"
 	arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -O1 -nostdlib -ffreestanding \
-		-T "$here/data/tiny-arm/tiny.ld" "-DOUTPUT=\"$out\"" "-DDELAY=$delay" \
+		-T "$here/data/tiny-arm/tiny.ld" '-DBANNER="rig-kernel 0.1.0 board=serve-arm arch=arm\n"' \
+		"-DOUTPUT=\"$out\"" "-DDELAY=$delay" \
 		-o "$work/tiny/$name.elf" "$data_serve/tiny.c" &&
 	arm-none-eabi-objcopy -O binary "$work/tiny/$name.elf" "$work/tiny/$name.bin"
 }
@@ -57,7 +58,7 @@ tiny() {
 build_kernels() {
 	tiny pass 0 '1..2' 'ok 1 - a' 'ok 2 - b' '# tap-end' &&
 	tiny fail 0 '1..2' 'ok 1 - a' 'not ok 2 - b # broken on purpose' '# tap-end' &&
-	tiny slow 3000000 '1..2' 'ok 1 - a' 'ok 2 - b' '# tap-end'
+	tiny slow 15 '1..2' 'ok 1 - a' 'ok 2 - b' '# tap-end'
 }
 
 # The kernel variant the next commit holds.
@@ -102,7 +103,7 @@ start_fake_forge() {
 	api=http://127.0.0.1:$(sed -n 's/^port //p' "$work/forge.out")
 }
 
-# write_config [TARGETS] [EXTRA YAML for the forge]
+# write_config [TARGETS]: the daemon's configuration ($POLL: the forge's poll interval, default 1 s)
 write_config() {
 	local targets=${1:-"[serve-arm, serve-arm2]"}
 	printf '%s\n' "$token" >"$work/token" && chmod 600 "$work/token"
@@ -118,7 +119,7 @@ forges:
   - name: fixture
     url: $giturl
     kind: github
-    poll_interval: 1
+    poll_interval: ${POLL:-1}
     webhook_secret_file: $work/hook.secret
     status: { api: $api, repo: o/fixture, token_file: $work/token }
 dashboard: { listen: "127.0.0.1:0" }
