@@ -61,8 +61,9 @@ struct sysret yield_undefined(uint32_t how)
 		(struct sysret){ a0, a1, a2, a3 };                               \
 	})
 
+/* a0, a1 and a4 are operands, so they are not listed. */
 #define YIELD_CLOBBERS "ra", "t0", "t1", "t2", "t3", "t4", "t5", "t6", \
-	"a2", "a3", "a4", "a5", "a6", "a7", "memory"
+	"a2", "a3", "a5", "a6", "a7", "memory"
 
 static void yield_raw(uint32_t how, uintptr_t result)
 {
