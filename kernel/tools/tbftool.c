@@ -4,7 +4,8 @@
  *   tbftool pack -o APP.tbf --name NAME [--heap BYTES] [--corrupt magic|crc|overlap]
  *                LINK1.elf LINK2.elf
  *   tbftool compose -o IMAGE.bin --kernel-origin ADDR --app-origin ADDR
- *                [--app-length LEN] KERNEL.bin [APP.tbf...]
+ *                [--app-length LEN] [--elf IMAGE.elf --arch arm|riscv32]
+ *                KERNEL.bin [APP.tbf...]
  *
  * pack takes the same app linked at two different flash and RAM addresses.
  * Code and read-only data must come out byte for byte the same (else the
@@ -17,6 +18,10 @@
  * --corrupt writes a deliberately broken image, for the tests of the
  * kernel's checks: a wrong magic, a CRC that does not match, or a length
  * that runs over the next app.
+ *
+ * compose --elf also writes the same bytes as an ELF file with one loadable
+ * segment at the kernel origin: QEMU's generic loader takes a raw file only
+ * up to the machine's RAM size (16 KiB on sifive_e), an ELF file at any size.
  *
  * Errors go to stderr as "tbftool: FILE: message"; the exit status is 1.
  */
@@ -433,9 +438,55 @@ static int cmd_pack(int argc, char **argv)
 	return 0;
 }
 
+/* The image as an ELF executable: one PT_LOAD segment, no sections. */
+static void write_elf(const char *path, const char *arch, uint32_t origin, const uint8_t *data,
+		      size_t size)
+{
+	uint8_t h[52 + 32];
+	uint16_t machine;
+
+	if (strcmp(arch, "arm") == 0)
+		machine = EM_ARM;
+	else if (strcmp(arch, "riscv32") == 0)
+		machine = EM_RISCV;
+	else
+		fail(path, "--arch takes arm or riscv32, not '%s'", arch);
+
+	memset(h, 0, sizeof(h));
+	memcpy(h, "\177ELF", 4);
+	h[4] = 1;                    /* 32-bit */
+	h[5] = 1;                    /* little-endian */
+	h[6] = 1;                    /* version */
+	h[16] = 2;                   /* ET_EXEC */
+	h[18] = (uint8_t)machine;
+	h[19] = (uint8_t)(machine >> 8);
+	put32(h + 20, 1);            /* version */
+	put32(h + 24, origin);       /* entry: the start of the image */
+	put32(h + 28, 52);           /* program headers right after this one */
+	h[40] = 52;                  /* header size */
+	h[42] = 32;                  /* program header size */
+	h[44] = 1;                   /* one program header */
+	put32(h + 52, 1);            /* PT_LOAD */
+	put32(h + 56, sizeof(h));    /* offset of the bytes */
+	put32(h + 60, origin);       /* virtual address */
+	put32(h + 64, origin);       /* physical address */
+	put32(h + 68, (uint32_t)size);
+	put32(h + 72, (uint32_t)size);
+	put32(h + 76, 5);            /* read, execute */
+	put32(h + 80, 4);            /* alignment */
+
+	uint8_t *out = malloc(sizeof(h) + size);
+	if (out == NULL)
+		fail(path, "out of memory");
+	memcpy(out, h, sizeof(h));
+	memcpy(out + sizeof(h), data, size);
+	write_file(path, out, sizeof(h) + size);
+	free(out);
+}
+
 static int cmd_compose(int argc, char **argv)
 {
-	const char *out = NULL;
+	const char *out = NULL, *elf_out = NULL, *arch = NULL;
 	const char *inputs[64];
 	int ninputs = 0;
 	uint32_t kernel_origin = 0, app_origin = 0, app_length = 0;
@@ -450,6 +501,10 @@ static int cmd_compose(int argc, char **argv)
 		} else if (strcmp(argv[i], "--app-origin") == 0 && i + 1 < argc) {
 			app_origin = (uint32_t)parse_number("--app-origin", argv[++i]);
 			have_app_origin = true;
+		} else if (strcmp(argv[i], "--elf") == 0 && i + 1 < argc) {
+			elf_out = argv[++i];
+		} else if (strcmp(argv[i], "--arch") == 0 && i + 1 < argc) {
+			arch = argv[++i];
 		} else if (strcmp(argv[i], "--app-length") == 0 && i + 1 < argc) {
 			app_length = (uint32_t)parse_number("--app-length", argv[++i]);
 		} else if (argv[i][0] != '-' && ninputs < 64) {
@@ -460,7 +515,9 @@ static int cmd_compose(int argc, char **argv)
 	}
 	if (out == NULL || !have_kernel_origin || !have_app_origin || ninputs < 1)
 		fail("compose", "usage: tbftool compose -o OUT --kernel-origin A --app-origin A "
-				"[--app-length N] KERNEL.bin [APP.tbf...]");
+				"[--app-length N] [--elf OUT.elf --arch A] KERNEL.bin [APP.tbf...]");
+	if ((elf_out == NULL) != (arch == NULL))
+		fail("compose", "--elf and --arch go together");
 	if (app_origin < kernel_origin)
 		fail(out, "the app region starts before the kernel");
 
@@ -502,6 +559,8 @@ static int cmd_compose(int argc, char **argv)
 	}
 	size_t size = ninputs > 1 ? addr - kernel_origin : kernel_room;
 	write_file(out, img, size);
+	if (elf_out != NULL)
+		write_elf(elf_out, arch, kernel_origin, img, size);
 	free(img);
 	return 0;
 }
