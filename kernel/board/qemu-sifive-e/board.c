@@ -1,7 +1,14 @@
 /*
  * SiFive E (FE310) in QEMU: UART0 for the console, the CLINT's 64-bit
- * mtime as the clock, and its one mtimecmp shared by the alarm and the
- * timeslice, the PLIC routing the UART's interrupt.
+ * mtime as the clock, and its one mtimecmp shared by the alarm, the
+ * timeslice and the UART's pacing, the PLIC routing the UART's interrupt.
+ *
+ * The UART is paced in software: QEMU 7.2's model of it has no flow control
+ * (its FIFO always reads empty and a byte the console backend cannot take
+ * is dropped), and a console on a Unix socket stops taking one-byte writes
+ * after a few hundred bytes until the reader catches up. Sending no faster
+ * than the real UART's 8-byte FIFO drains at 115200 baud keeps what is in
+ * flight small, and is what the real board needs anyway.
  */
 #include "board.h"
 
@@ -16,6 +23,9 @@
 #define CLINT_HZ    10000000u
 #endif
 #define SLICE_HZ    100u      /* 10 ms timeslices */
+#define BAUD        115200u
+#define TICKS_PER_BYTE (CLINT_HZ / (BAUD / 10))   /* start + 8 data + stop bits */
+#define TX_FIFO_DEPTH 8
 
 #define UART0       0x10013000u
 #define UART_TXDATA REG32(UART0 + 0x00)
@@ -26,7 +36,6 @@
 #define UART_DIV    REG32(UART0 + 0x18)
 #define UART_FULL   0x80000000u       /* txdata: FIFO full */
 #define UART_EMPTY  0x80000000u       /* rxdata: nothing received */
-#define UART_IE_TXWM 1u
 #define UART_IE_RXWM 2u
 
 #define CLINT       0x02000000u
@@ -43,19 +52,23 @@
 #define IRQ_UART0   3
 
 /*
- * mtimecmp serves two deadlines; these remember both so either can move
- * without losing the other.
+ * mtimecmp serves three deadlines; these remember them so any can move
+ * without losing the others.
  */
 static uint64_t alarm_deadline = UINT64_MAX;
 static uint64_t slice_end;
 static uint64_t programmed;
 
+/* When the modelled transmit FIFO will have drained; whether bytes wait for room. */
+static uint64_t tx_drained_at;
+static bool tx_waiting;
+
 void board_init(void)
 {
 	UART_DIV = 138;                       /* 115200 baud from the 16 MHz bus clock */
-	UART_TXCTRL = 1u | 1u << 16;          /* enabled; "room" means an empty FIFO */
+	UART_TXCTRL = 1u;                     /* enabled */
 	UART_RXCTRL = 1u;                     /* enabled; interrupt on any byte */
-	UART_IE = UART_IE_RXWM;
+	UART_IE = UART_IE_RXWM;               /* transmit is paced by the timer */
 
 	PLIC_PRIORITY(IRQ_UART0) = 1;
 	PLIC_ENABLE = 1u << IRQ_UART0;
@@ -97,6 +110,11 @@ static void program(void)
 	/* A slice that is over must not hold the interrupt pending. */
 	if (slice_end > now && slice_end < next)
 		next = slice_end;
+	if (tx_waiting) {
+		uint64_t room_at = tx_drained_at - (TX_FIFO_DEPTH - 1) * TICKS_PER_BYTE;
+		if (room_at < next)
+			next = room_at;
+	}
 	if (next == programmed)
 		return;
 	programmed = next;
@@ -125,15 +143,24 @@ bool board_slice_expired(void)
 
 bool board_uart_try_put(uint8_t c)
 {
-	if (UART_TXDATA & UART_FULL)
+	uint64_t now = board_time_now();
+
+	if (tx_drained_at < now)
+		tx_drained_at = now;
+	if (tx_drained_at - now > (TX_FIFO_DEPTH - 1) * TICKS_PER_BYTE || (UART_TXDATA & UART_FULL))
 		return false;
 	UART_TXDATA = c;
+	tx_drained_at += TICKS_PER_BYTE;
 	return true;
 }
 
+/* "Interrupt me when there is room": a timer wakeup, see the top of the file. */
 void board_uart_tx_irq(bool enable)
 {
-	UART_IE = UART_IE_RXWM | (enable ? UART_IE_TXWM : 0);
+	if (enable != tx_waiting) {
+		tx_waiting = enable;
+		program();
+	}
 }
 
 void board_uart_put_sync(uint8_t c)
