@@ -73,23 +73,39 @@ static struct process *next_writer(struct kernel *k)
 	return first;
 }
 
+/* Move the oldest pending write into the ring if it fits whole; false if none could go. */
+static bool move_one_write(struct kernel *k)
+{
+	struct process *p = next_writer(k);
+	if (p == NULL)
+		return false;
+	struct buffer *b = &p->allow_ro[ALLOW_RO_CONSOLE_WRITE];
+	uint32_t len = p->write_len;
+	/* The buffer was checked at allow; the break may have moved since. */
+	if (len > b->len || !process_readable(p, b->addr, len))
+		len = 0;
+	if (console_space(k) < len)
+		return false;   /* its turn holds until the ring drains */
+	console_put(k, (const void *)(uintptr_t)b->addr, len);
+	p->write_seq = 0;
+	process_schedule_upcall(k, p, UPCALL_CONSOLE_WRITTEN, len, 0, 0);
+	return true;
+}
+
 void console_service(struct kernel *k)
 {
-	struct process *p;
-
-	while ((p = next_writer(k)) != NULL) {
-		struct buffer *b = &p->allow_ro[ALLOW_RO_CONSOLE_WRITE];
-		uint32_t len = p->write_len;
-		/* The buffer was checked at allow; the break may have moved since. */
-		if (len > b->len || !process_readable(p, b->addr, len))
-			len = 0;
-		if (console_space(k) < len)
-			break;   /* its turn holds until the ring drains */
-		console_put(k, (const void *)(uintptr_t)b->addr, len);
-		p->write_seq = 0;
-		process_schedule_upcall(k, p, UPCALL_CONSOLE_WRITTEN, len, 0, 0);
+	/*
+	 * Until nothing moves: draining can make room for a waiting write, and
+	 * once the ring is empty no interrupt would come to look again.
+	 */
+	for (;;) {
+		while (move_one_write(k))
+			;
+		uint32_t space = console_space(k);
+		console_drain(k);
+		if (console_space(k) == space || next_writer(k) == NULL)
+			break;
 	}
-	console_drain(k);
 }
 
 void console_rx_byte(struct kernel *k, uint8_t c)
