@@ -71,12 +71,11 @@ static void flush_lines(void)
 	line_len -= end;
 }
 
-int printf(const char *fmt, ...)
+int vprintf(const char *fmt, va_list ap)
 {
-	va_list ap, again;
+	va_list again;
 	size_t room = sizeof(line) - line_len;
 
-	va_start(ap, fmt);
 	va_copy(again, ap);
 	size_t n = fmt_vformat(line + line_len, room, fmt, ap);
 	if (n + 1 >= room && line_len > 0) {
@@ -85,8 +84,16 @@ int printf(const char *fmt, ...)
 		n = fmt_vformat(line, sizeof(line), fmt, again);
 	}
 	va_end(again);
-	va_end(ap);
 	line_len += n;
 	flush_lines();
 	return (int)n;
+}
+
+int printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vprintf(fmt, ap);
+	va_end(ap);
+	return n;
 }

@@ -3,7 +3,6 @@
 
 #include <stdarg.h>
 
-#include "fmt.h"
 
 static unsigned next_point = 1;
 
@@ -28,12 +27,13 @@ bool tap_check(bool cond, const char *name, const char *why_fmt, ...)
 	if (cond)
 		return tap_ok(true, name);
 
-	char why[80];
+	/* One line still: printf sends only whole lines. */
 	va_list ap;
+	printf("not ok %u - %s # ", next_point++, name);
 	va_start(ap, why_fmt);
-	fmt_vformat(why, sizeof(why), why_fmt, ap);
+	vprintf(why_fmt, ap);
 	va_end(ap);
-	printf("not ok %u - %s # %s\n", next_point++, name, why);
+	printf("\n");
 	return false;
 }
 
@@ -49,6 +49,19 @@ bool tap_eq64(uint64_t got, uint64_t want, const char *name)
 			 (unsigned long long)got);
 }
 
+bool tap_fails_with(struct sysret r, uint32_t error, const char *name)
+{
+	bool failed = r.variant == RET_FAILURE || r.variant == RET_FAILURE_U32;
+	return tap_check(failed && r.r1 == error, name, "expected failure %lu, got variant %lu r1 %lu",
+			 (unsigned long)error, (unsigned long)r.variant, (unsigned long)r.r1);
+}
+
+bool tap_succeeds(struct sysret r, uint32_t variant, const char *name)
+{
+	return tap_check(r.variant == variant, name, "expected variant %lu, got %lu r1 %lu",
+			 (unsigned long)variant, (unsigned long)r.variant, (unsigned long)r.r1);
+}
+
 void tap_skip(const char *name, const char *reason)
 {
 	printf("ok %u - %s # SKIP %s\n", next_point++, name, reason);
@@ -56,12 +69,12 @@ void tap_skip(const char *name, const char *reason)
 
 void tap_diag(const char *fmt, ...)
 {
-	char text[100];
 	va_list ap;
+	printf("# ");
 	va_start(ap, fmt);
-	fmt_vformat(text, sizeof(text), fmt, ap);
+	vprintf(fmt, ap);
 	va_end(ap);
-	printf("# %s\n", text);
+	printf("\n");
 }
 
 void tap_end(void)

@@ -9,6 +9,7 @@
 #ifndef RIG_CONSOLE_H
 #define RIG_CONSOLE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define CONSOLE_LINE_MAX 128
@@ -16,6 +17,7 @@
 /* Write len bytes now (after what printf() holds). Bytes written, or -error. */
 int console_write(const void *buf, size_t len);
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* Write out a partial line held by printf(). */
 void console_flush(void);
 
