@@ -46,7 +46,6 @@ static bool header_ok(const struct tbf_header *h)
 	       h->entry >= TBF_HEADER_LEN && h->entry < h->total_len &&
 	       h->stack_size % 8 == 0 && h->stack_size > 0 &&
 	       h->stack_size <= h->init_brk && h->init_brk <= h->min_ram &&
-	       h->min_ram <= APP_RAM_LENGTH &&
 	       h->flags == 0 && h->reserved == 0 && name_ok(h->name);
 }
 
@@ -137,8 +136,10 @@ static uint32_t scan_one(struct kernel *k, struct scan *s, uint32_t addr)
 	uint32_t block = round_up_power_of_two(h->min_ram);
 	if (block < APP_RAM_MIN_BLOCK)
 		block = APP_RAM_MIN_BLOCK;
+	uint32_t ram_end = APP_RAM_ORIGIN + APP_RAM_LENGTH;
 	uint32_t ram = (s->ram_next + block - 1) & ~(block - 1);
-	if (ram < s->ram_next || block > APP_RAM_ORIGIN + APP_RAM_LENGTH - ram) {
+	/* Aligning a large block can carry it past the end, or past 4 GiB. */
+	if (ram < s->ram_next || ram > ram_end || block > ram_end - ram) {
 		kprintf(k, "kernel: app at 0x%08x rejected: no ram\n", (unsigned)addr);
 		return addr + h->total_len;
 	}
