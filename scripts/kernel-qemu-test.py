@@ -183,6 +183,9 @@ def judge(case, driver, board_name, console, started, connected, boot_timeout, t
             continue
         if PANIC.match(line):
             stop = "kernel panic: %s" % line
+            # The registers follow: keep them for the log.
+            for more, _ in console.lines(min(deadline, time.monotonic() + 0.5)):
+                v.log.append(more)
             break
         if ended:
             if len(matched) == len(expects):
