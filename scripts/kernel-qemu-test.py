@@ -396,6 +396,28 @@ def board_checks(board):
     return checks
 
 
+def abi_doc_check(root):
+    """Every constant of include/rig/abi.h is in doc/abi.md's tables, with its value."""
+    with open(os.path.join(root, "kernel", "include", "rig", "abi.h")) as f:
+        header = dict(re.findall(r"^#define\s+([A-Z][A-Z0-9_]+)\s+(0x[0-9a-fA-F]+|\d+)\b", f.read(), re.M))
+    with open(os.path.join(root, "kernel", "doc", "abi.md")) as f:
+        rows = re.findall(r"^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|\s*(0x[0-9a-fA-F]+|\d+)\s*\|", f.read(), re.M)
+    documented = {}
+    for name, value in rows:
+        documented.setdefault(name, set()).add(int(value, 0))
+    problems = []
+    for name, value in sorted(header.items()):
+        if name not in documented:
+            problems.append("%s (%s) is not in doc/abi.md" % (name, value))
+        elif documented[name] != {int(value, 0)}:
+            problems.append("%s is %s in abi.h, %s in doc/abi.md"
+                            % (name, value, ", ".join(str(v) for v in sorted(documented[name]))))
+    for name in sorted(set(documented) - set(header)):
+        problems.append("doc/abi.md names %s, which abi.h does not define" % name)
+    return (not problems, "kernel/doc/abi.md lists the %d constants of include/rig/abi.h with their values"
+            % len(header), problems)
+
+
 def quarantined(suite, case, board):
     today = datetime.date.today()
     for q in suite.get("quarantine", []) or []:
@@ -443,7 +465,7 @@ def main():
         suites.append(suite)
 
     boards = [load_board(args.root, args.out, b) for b in args.boards]
-    checks = [c for b in boards for c in board_checks(b)]
+    checks = [abi_doc_check(args.root)] + [c for b in boards for c in board_checks(b)]
     jobs = [{"board": b, "suite": s, "case": c}
             for b in boards for s in suites for c in s["cases"] if selected(c, b["name"], args.case)]
     if not jobs:
