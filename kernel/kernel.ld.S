@@ -20,9 +20,17 @@ SECTIONS
 		. = ALIGN(4);
 	} > FLASH
 
-	/* The stack first: overflowing it runs off the start of RAM, not into data. */
+	/*
+	 * The stack first: overflowing it runs off the start of kernel RAM, not
+	 * into kernel data. Boards that can trap that (RISC-V: a locked PMP
+	 * entry on the guard) put a stack for the trap handler below it.
+	 */
 	.stack (NOLOAD) : {
-		. = ALIGN(8);
+		. = ALIGN(32);
+		. += TRAP_STACK_SIZE;
+		__trap_stack_top = .;
+		__stack_guard = .;
+		. += STACK_GUARD_SIZE;
 		. += KERNEL_STACK_SIZE;
 		__kernel_stack_top = .;
 	} > RAM

@@ -12,11 +12,20 @@
 #define REG_A0 10
 #define REG_A4 14
 
+extern char __stack_guard[];
+
 void arch_init(void)
 {
 	/* No PMP entry matches yet: user mode can touch nothing. */
 	csr_write(pmpcfg0, 0);
-	csr_write(pmpcfg1, 0);
+	/*
+	 * Entry 7, locked, no access: the guard under the kernel stack. Locked
+	 * entries bind machine mode too, so an overflow traps (and the trap
+	 * handler runs on its own stack below the guard).
+	 */
+	uint32_t guard = (uint32_t)(uintptr_t)__stack_guard;
+	csr_write(pmpaddr7, (guard >> 2) | ((STACK_GUARD_SIZE >> 3) - 1));
+	csr_write(pmpcfg1, (PMP_NAPOT | PMP_L) << 24);
 	csr_set(mie, MIE_MTIE | MIE_MEIE);
 }
 

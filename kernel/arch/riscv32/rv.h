@@ -24,6 +24,7 @@
 #define PMP_X     0x04u
 #define PMP_TOR   0x08u
 #define PMP_NAPOT 0x18u
+#define PMP_L     0x80u
 
 /* trap.S */
 void rv_switch_to_user(void *ctx);

@@ -140,7 +140,11 @@ rv_trap_entry:
 	ret
 
 from_kernel:
-	csrrw	sp, mscratch, sp	/* back to the kernel stack; mscratch = 0 again */
+	/*
+	 * A kernel fault: sp is 0, mscratch the kernel's stack pointer. Take the
+	 * trap stack, since the fault may be that the kernel stack overflowed.
+	 */
+	la	sp, __trap_stack_top
 	addi	sp, sp, -144
 	sw	x1, 4(sp)
 	sw	x3, 12(sp)
@@ -172,7 +176,7 @@ from_kernel:
 	sw	x29, 116(sp)
 	sw	x30, 120(sp)
 	sw	x31, 124(sp)
-	addi	t0, sp, 144
+	csrrw	t0, mscratch, zero	/* the kernel's stack pointer; mscratch 0 again */
 	sw	t0, 8(sp)
 	csrr	t0, mepc
 	sw	t0, 0(sp)

@@ -1,7 +1,9 @@
 # SiFive FE310 (E31 core, RV32IMAC) as QEMU's sifive_e models it. 16 KiB of
-# RAM in all: 10 KiB for apps (1 KiB blocks and up), 6 KiB for the kernel,
-# on top so its stack overflow runs into no app. The memory map must match
-# boards/qemu-sifive-e.yaml; the test script checks that it does.
+# RAM in all: 10 KiB for apps (1 KiB blocks and up, from the bottom), 6 KiB
+# for the kernel on top. The kernel stack is at the bottom of kernel RAM,
+# over a 32-byte guard that a locked PMP entry makes untouchable even by
+# the kernel, so an overflow panics instead of writing into app RAM. The
+# memory map must match boards/qemu-sifive-e.yaml; the test script checks.
 ARCH := riscv32
 BOARD_ARCH := riscv32
 
@@ -15,4 +17,6 @@ KERNEL_RAM_ORIGIN   := 0x80002800
 KERNEL_RAM_LENGTH   := 0x00001800
 
 KERNEL_STACK_SIZE   := 1024
+TRAP_STACK_SIZE     := 256
+STACK_GUARD_SIZE    := 32
 CONSOLE_RING_SIZE   := 512
