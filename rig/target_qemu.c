@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -112,14 +114,31 @@ static int qemu_power(struct target *t, bool on)
 	return 0;
 }
 
+/*
+ * {seed}: a fresh random 32-bit number per boot, for a board command that
+ * hands it to the guest (QEMU's generic loader: data={seed}). Under -icount
+ * every boot of an image is the same to the last instruction; a test that
+ * is meant to vary needs its randomness from outside.
+ */
+static void boot_seed(char *out, size_t n)
+{
+	uint32_t v = 0;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		v = (uint32_t)proc_now_ms() * 2654435761u;
+	snprintf(out, n, "0x%08x", v);
+}
+
 static int qemu_flash(struct target *t, const struct target_image *img)
 {
 	struct qemu_target *q = qt(t);
 	const struct board *b = t->board;
+	char seed[16];
 	struct tmpl_var vars[] = {
 		{ "image", img->image },
 		{ "image_elf", img->image_elf },
 		{ "kernel", img->kernel },
+		{ "seed", seed },
 	};
 	char **tmpl_out = NULL;
 	const char **argv = NULL;
@@ -129,7 +148,8 @@ static int qemu_flash(struct target *t, const struct target_image *img)
 	struct proc_opts o = { 0 };
 
 	stop_qemu(q);
-	rc = tmpl_argv(&tmpl_out, b->qemu.command.v, n, vars, 3);
+	boot_seed(seed, sizeof(seed));
+	rc = tmpl_argv(&tmpl_out, b->qemu.command.v, n, vars, sizeof(vars) / sizeof(vars[0]));
 	if (rc)
 		return err_prefix("qemu command of board %s", b->name);
 	argv = calloc(n + 5, sizeof(*argv));
