@@ -207,7 +207,7 @@ int run_job_exec(const struct run_env *env, const struct run_job_spec *job, cons
 	size_t ndone = 0;
 	struct target *t = NULL;
 	char today[11];
-	int rc, errors = 0;
+	int rc, errors = 0, no_boot = 0;
 
 	config_today(today);
 	ropts.today = today;
@@ -253,8 +253,15 @@ int run_job_exec(const struct run_env *env, const struct run_job_spec *job, cons
 
 		memset(&o, 0, sizeof(o));
 		tap_init(&o.tap);
+		o.boot_ms = -1;
 		if (!suite_case_runs_on(c, b->name)) {
 			runner_case(&o, t, s, c, &img, &sink, &ropts);
+		} else if (hooks && hooks->boot_fail_fast > 0 && no_boot >= hooks->boot_fail_fast) {
+			o.verdict = VERDICT_FAIL;
+			snprintf(o.reason, sizeof(o.reason),
+				 "not booted: %d cases in a row had no boot banner; the kernel does not boot on %s",
+				 hooks->boot_fail_fast, job->target);
+			log_line(&jl, "rig", o.reason, proc_now_ms());
 		} else if ((rc = case_apps(&apps, b, job->output_dir, c)) != 0) {
 			goto done;
 		} else if (image_compose(bin, elf, b, kernel_bin, apps, c->apps.n) != 0) {
@@ -275,6 +282,11 @@ int run_job_exec(const struct run_env *env, const struct run_job_spec *job, cons
 		snprintf(rcase.reason, sizeof(rcase.reason), "%s", o.reason);
 		if (o.verdict == VERDICT_ERROR)
 			errors++;
+		/* A banner, or anything but a failure, shows the kernel boots (a skip boots nothing). */
+		if (o.verdict == VERDICT_FAIL && o.boot_ms < 0 && strstr(o.reason, "boot banner"))
+			no_boot++;
+		else if (o.verdict != VERDICT_SKIP)
+			no_boot = 0;
 		log_info("%s/%s on %s: %s%s%s", s->name, c->name, job->target, verdict_name(o.verdict),
 			 o.reason[0] ? ": " : "", o.reason);
 		if (hooks && hooks->on_case)

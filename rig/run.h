@@ -140,6 +140,13 @@ struct run_job_hooks {
 	void (*on_case)(void *user, const struct run_case *c);	/* each case run, before it is recorded */
 	bool (*stop)(void *user);	/* asked between cases: true stops the job there */
 	void *user;
+	/*
+	 * After this many cases in a row failed for want of a boot banner, the
+	 * kernel does not boot on this target: the job's other cases are
+	 * recorded as failed without booting (each would wait out its boot
+	 * deadline twice). 0: every case boots.
+	 */
+	int boot_fail_fast;
 };
 
 /*

@@ -32,6 +32,8 @@
 #define EVENTS_MAX 10000		/* webhook events waiting for the intake; more get 503 */
 #define SWEEP_EVERY_MS (5 * 60 * 1000)
 #define REPORT_BACK_MS ((int64_t)24 * 3600 * 1000)	/* statuses a start-up checks were delivered */
+/* A kernel that did not boot in this many cases in a row on a target is not booted for the job's others. */
+#define BOOT_FAIL_FAST 3
 #define DEFAULT_SHUTDOWN_MS 30000
 #define DEFAULT_RECONCILE_MS (10 * 60 * 1000)
 #define DEFAULT_SWEEP_AFTER_MS (2 * 3600 * 1000)
@@ -584,7 +586,8 @@ static void run_claimed(struct serve *sv, struct store *st, struct gen *g, const
 				.target = j->target, .output_dir = b.output_dir,
 				.resume_since = j->resumed ? j->started_at : 0,
 			};
-			struct run_job_hooks hooks = { .stop = job_should_stop, .user = sv };
+			struct run_job_hooks hooks = { .stop = job_should_stop, .user = sv,
+						       .boot_fail_fast = BOOT_FAIL_FAST };
 
 			rc = run_job_exec(&env, &spec, &hooks);
 		}
