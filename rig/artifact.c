@@ -133,7 +133,8 @@ int artifact_put(char hex[SHA256_HEX_LEN + 1], int64_t *size, char **stored, con
 		goto done;
 	if ((rc = fs_mkdirs(dir)) != 0)
 		return rc;
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", final, (int)getpid());
+	/* Per thread (a thread id is unique machine-wide): two of the daemon's builders may store one file at once. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", final, (int)gettid());
 	if ((rc = copy_file(file, tmp)) != 0) {
 		unlink(tmp);
 		return rc;

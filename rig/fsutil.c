@@ -88,7 +88,8 @@ int fs_write_file(const char *path, const void *data, size_t len)
 	const char *p = data;
 	int fd;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(tmp))
+	/* Per thread (a thread id is unique machine-wide): threads of one daemon may write one path at once. */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)gettid()) >= sizeof(tmp))
 		return err_set(ERR_INVALID, "path too long: %s", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
