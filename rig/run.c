@@ -608,12 +608,10 @@ int run_prepare(struct run_report *out, const struct run_env *env, const struct 
 	return 0;
 }
 
-int run_build(struct run_report *out, const struct run_env *env, const struct run_opts *o)
+int run_build_begin(struct run_report *out, const struct run_env *env, const struct run_opts *o)
 {
-	const struct config *cfg = env->cfg;
 	const char *const *targets;
 	size_t ntargets;
-	int rc;
 
 	if (out->decided)
 		return 0;
@@ -623,22 +621,51 @@ int run_build(struct run_report *out, const struct run_env *env, const struct ru
 		return err_set(ERR_NOMEM, "out of memory");
 	store_change_set_state(env->store, out->change_id, "building", NULL, NULL);
 	for (size_t i = 0; i < ntargets; i++) {
-		const struct board *b = config_board(cfg, targets[i]);
-		struct build_env be = { .cfg = cfg, .store = env->store, .containers = env->containers };
 		struct run_build *rb = &out->builds[out->nbuilds++];
 
-		snprintf(rb->board, sizeof(rb->board), "%s", b->name);
-		if ((rc = build_board(&rb->result, &be, b, out->change_id, out->sha, out->tree, out->src)) != 0)
-			return rc;
-		log_info("build %s: %s%s%s%s (%ld ms)", b->name, build_status_name(rb->result.status),
-			 rb->result.cached ? " (cached)" : "", rb->result.reason[0] ? ": " : "", rb->result.reason,
-			 rb->result.duration_ms);
+		snprintf(rb->board, sizeof(rb->board), "%s", config_board(env->cfg, targets[i])->name);
 	}
+	return 0;
+}
+
+int run_build_board(struct run_report *out, size_t i, const struct run_env *env)
+{
+	struct run_build *rb = &out->builds[i];
+	const struct board *b = config_board(env->cfg, rb->board);
+	struct build_env be = { .cfg = env->cfg, .store = env->store, .containers = env->containers };
+	int rc;
+
+	if ((rc = build_board(&rb->result, &be, b, out->change_id, out->sha, out->tree, out->src)) != 0)
+		return rc;
+	log_info("build %s: %s%s%s%s (%ld ms)", b->name, build_status_name(rb->result.status),
+		 rb->result.cached ? " (cached)" : "", rb->result.reason[0] ? ": " : "", rb->result.reason,
+		 rb->result.duration_ms);
+	return 0;
+}
+
+void run_build_end(struct run_report *out, const struct run_env *env)
+{
+	if (out->decided)
+		return;
 	/* Sizes: the kernel against the one built at the merge-base, which is built when absent. */
 	if (out->merge_base[0])
 		base_sizes(out, env, out->mirror);
 	for (size_t i = 0; i < out->nbuilds; i++)
-		own_sizes(&out->builds[i], config_board(cfg, out->builds[i].board));
+		own_sizes(&out->builds[i], config_board(env->cfg, out->builds[i].board));
+}
+
+int run_build(struct run_report *out, const struct run_env *env, const struct run_opts *o)
+{
+	int rc;
+
+	if (out->decided)
+		return 0;
+	if ((rc = run_build_begin(out, env, o)) != 0)
+		return rc;
+	for (size_t i = 0; i < out->nbuilds; i++)
+		if ((rc = run_build_board(out, i, env)) != 0)
+			return rc;
+	run_build_end(out, env);
 	return 0;
 }
 

@@ -169,6 +169,17 @@ int run_job_exec(const struct run_env *env, const struct run_job_spec *job, cons
 int run_load(struct run_report *out, const struct run_env *env, int64_t change_id);
 /* Decides the gate from the report, unless a stage already did; records nothing. */
 void run_decide(struct run_report *r);
+
+/*
+ * run_build in three steps, so that the daemon builds a change's boards at
+ * once: begin names one build per target board (and marks the change
+ * building), run_build_board builds builds[i] touching nothing else of the
+ * report (so calls for different i may run in different threads, each with
+ * its own env->store), end takes the sizes against the merge-base.
+ */
+int run_build_begin(struct run_report *r, const struct run_env *env, const struct run_opts *opts);
+int run_build_board(struct run_report *r, size_t i, const struct run_env *env);
+void run_build_end(struct run_report *r, const struct run_env *env);
 /* ---- end serve ---- */
 
 /* Runs the change; the report says what happened. Negative only when nothing could be recorded. */

@@ -80,7 +80,8 @@ struct note {
 struct serve {
 	const struct serve_opts *opts;
 	pthread_mutex_t lock;		/* guards what follows, up to the threads */
-	pthread_cond_t work_cv, intake_cv, report_cv, poll_cv;
+	pthread_cond_t work_cv, intake_cv, report_cv, poll_cv, slot_cv;
+	size_t building;		/* builds running, at most build_parallelism */
 	struct gen *gen;
 	unsigned generations;
 	bool poll_now, reporter_quit;
@@ -448,6 +449,85 @@ static void infra_error(struct run_report *r, int64_t change_id)
 	snprintf(r->reason, sizeof(r->reason), "%s", err_msg());
 }
 
+/* ---- build slots: at most build_parallelism builds at once, whatever changes they are for ---- */
+
+static void slot_take(struct serve *sv)
+{
+	pthread_mutex_lock(&sv->lock);
+	while (sv->building >= (size_t)(sv->gen->cfg->build_parallelism > 0 ? sv->gen->cfg->build_parallelism : 1))
+		wait_ms(sv, &sv->slot_cv, IDLE_LOOK_MS);
+	sv->building++;
+	pthread_mutex_unlock(&sv->lock);
+}
+
+static void slot_give(struct serve *sv)
+{
+	pthread_mutex_lock(&sv->lock);
+	sv->building--;
+	pthread_cond_signal(&sv->slot_cv);
+	pthread_mutex_unlock(&sv->lock);
+}
+
+/* One board of a change, built in a thread of its own. */
+struct board_task {
+	struct serve *sv;
+	struct gen *g;
+	struct run_report *r;
+	size_t i;
+	pthread_t thread;
+	bool started;
+	int rc;
+	char err[ERR_MSG_MAX];
+};
+
+static void *board_main(void *arg)
+{
+	struct board_task *t = arg;
+	struct store *st = NULL;
+
+	if ((t->rc = store_open(&st, t->sv->store_url)) == 0) {
+		struct run_env env = { .cfg = t->g->cfg, .store = st, .containers = &t->g->ctr };
+
+		slot_take(t->sv);
+		t->rc = run_build_board(t->r, t->i, &env);
+		slot_give(t->sv);
+	}
+	if (t->rc)
+		snprintf(t->err, sizeof(t->err), "%s", err_msg());
+	store_close(st);
+	return NULL;
+}
+
+/* run_build, with the change's boards built at once as build slots allow. */
+static int build_boards(struct serve *sv, struct gen *g, const struct run_env *env, struct run_report *r,
+			const struct run_opts *o)
+{
+	struct board_task *tasks;
+	int rc;
+
+	if ((rc = run_build_begin(r, env, o)) != 0 || r->decided)
+		return rc;
+	tasks = calloc(r->nbuilds + 1, sizeof(*tasks));
+	if (!tasks)
+		return err_set(ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < r->nbuilds; i++) {
+		tasks[i] = (struct board_task){ .sv = sv, .g = g, .r = r, .i = i };
+		tasks[i].started = pthread_create(&tasks[i].thread, NULL, board_main, &tasks[i]) == 0;
+		if (!tasks[i].started)
+			board_main(&tasks[i]);
+	}
+	for (size_t i = 0; i < r->nbuilds; i++) {
+		if (tasks[i].started)
+			pthread_join(tasks[i].thread, NULL);
+		if (tasks[i].rc && !rc)
+			rc = err_set(tasks[i].rc, "%s", tasks[i].err);
+	}
+	free(tasks);
+	if (rc == 0)
+		run_build_end(r, env);
+	return rc;
+}
+
 static void build_change(struct serve *sv, struct store *st, struct gen *g, const struct store_change *c)
 {
 	struct run_env env = { .cfg = g->cfg, .store = st, .containers = &g->ctr };
@@ -463,7 +543,7 @@ static void build_change(struct serve *sv, struct store *st, struct gen *g, cons
 	log_info("change %" PRId64 ": building %s %s at %.12s", c->id, c->forge ? c->forge : c->repo, c->ref, c->sha);
 	rc = run_prepare(&r, &env, &o);
 	if (rc == 0 && !r.decided && !stopping(sv))
-		rc = run_build(&r, &env, &o);
+		rc = build_boards(sv, g, &env, &r, &o);
 	if (rc == 0 && !r.decided && stopping(sv)) {
 		/* Built (or about to be): the next daemon finds the builds in the cache. */
 		if (store_change_transition(st, c->id, from_building, "queued", NULL, NULL) == 0)
@@ -1227,6 +1307,7 @@ static void serve_free(struct serve *sv)
 	pthread_cond_destroy(&sv->intake_cv);
 	pthread_cond_destroy(&sv->report_cv);
 	pthread_cond_destroy(&sv->poll_cv);
+	pthread_cond_destroy(&sv->slot_cv);
 	pthread_mutex_destroy(&sv->lock);
 	free(sv->config_path);
 	free(sv->store_url);
@@ -1288,6 +1369,7 @@ int serve_run(const struct serve_opts *opts)
 	cond_init(&sv->intake_cv);
 	cond_init(&sv->report_cv);
 	cond_init(&sv->poll_cv);
+	cond_init(&sv->slot_cv);
 	sv->events_tail = &sv->events;
 	sv->notes_tail = &sv->notes;
 	sv->shutdown_ms = opts->shutdown_ms > 0 ? opts->shutdown_ms : DEFAULT_SHUTDOWN_MS;
