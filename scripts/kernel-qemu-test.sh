@@ -49,6 +49,13 @@ if [ ${#boards[@]} -eq 0 ]; then
 	done
 fi
 
+for board in "${boards[@]}"; do
+	if [ ! -f "$root/boards/$board.yaml" ] || ! grep -q '^qemu:' "$root/boards/$board.yaml"; then
+		echo "Bail out! $board has no qemu: section in boards/$board.yaml (scripts/kernel-build-boards.sh builds it)"
+		exit 2
+	fi
+done
+
 # The pyenv or venv python that may come first on PATH lacks PyYAML.
 python=/usr/bin/python3
 if ! "$python" -c 'import yaml' 2>/dev/null; then
