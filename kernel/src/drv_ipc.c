@@ -195,6 +195,8 @@ void ipc_requeue(struct kernel *k, struct process *p, int slot)
 		e->notified |= bit;
 		if (slot == UPCALL_IPC_CLIENT)
 			e->by_service |= bit;
+		else
+			e->by_service &= (uint8_t)~bit;
 		break;
 	case UPCALL_IPC_DISCOVERED:
 		if (is_service(from))
