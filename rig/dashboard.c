@@ -32,6 +32,7 @@
 #define LOG_API_MAX ((size_t)8 << 20)
 #define SSE_CHUNK ((size_t)64 << 10)
 #define SSE_STREAM_CAP ((size_t)16 << 20)	/* one stream's bytes; the browser reconnects for more */
+#define SSE_PING_MS 2000
 #define ADMIN_BODY_CAP 8192
 #define HISTORY_RUNS 50
 #define SIZE_POINTS 500
@@ -142,7 +143,8 @@ static void fail(struct ctx *c, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (status >= 500)
+	/* A 503 is load or a stop, said to the client; a 500 is the rig's own trouble. */
+	if (status == 500)
 		log_warn("dashboard %s %s: %s", http_req_method(c->req), http_req_path(c->req), msg);
 	if (c->api) {
 		http_respond_error(c->req, status, "%s", msg);
@@ -987,7 +989,7 @@ static void run_events(struct ctx *c, int64_t id)
 		goto done;
 	buf_addstr(&s.out, "retry: 1000\n\n");
 	deadline = store_now_ms() + (int64_t)d->sse_seconds * 1000;
-	next_ping = store_now_ms() + 10000;
+	next_ping = store_now_ms() + SSE_PING_MS;
 	while (!s.gone && !http_req_stopping(c->req) && store_now_ms() < deadline && s.sent < SSE_STREAM_CAP) {
 		int64_t next = from, now;
 		bool eof = true;
@@ -1022,11 +1024,15 @@ static void run_events(struct ctx *c, int64_t id)
 			next_check = now + 1000;
 		}
 		if (now >= next_ping) {
-			/* A comment: proves the client is still there, and keeps proxies from timing out. */
+			/*
+			 * A comment: a write is the only way to learn that the client
+			 * left (its slot is then freed), and it keeps proxies from
+			 * timing the stream out.
+			 */
 			buf_addstr(&s.out, ": ping\n\n");
 			if (sse_flush(&s) != 0)
 				break;
-			next_ping = now + 10000;
+			next_ping = now + SSE_PING_MS;
 		}
 		sleep_ms(200);
 	}
