@@ -335,9 +335,12 @@ static bool one_of(const char *v, const char *const *list)
 /* The path after prefix, split at '/': segs point into path, lens their lengths. Returns how many. */
 static size_t split(const char *path, const char *prefix, const char **segs, size_t *lens, size_t max)
 {
-	const char *p = path + strlen(prefix);
-	size_t n = 0;
+	size_t n = 0, plen = strlen(prefix);
+	const char *p = path + plen;
 
+	/* "/" comes here through the changes' handler: a path outside prefix has no segments. */
+	if (strncmp(path, prefix, plen) != 0)
+		return 0;
 	while (*p == '/')
 		p++;
 	while (*p && n < max) {
