@@ -967,12 +967,19 @@ static void run_events(struct ctx *c, int64_t id)
 		return;
 	}
 	/* A reconnecting EventSource says where it was; that beats the page's first offset. */
-	if (last && *last && !parse_id(last, strlen(last), &from) && strcmp(last, "0") != 0) {
+	if (last && strcmp(last, "0") == 0) {
+		from = 0;
+	} else if (last && *last && !parse_id(last, strlen(last), &from)) {
 		fail(c, 400, "Last-Event-ID must be a byte offset");
 		return;
 	}
 	if ((rc = dashdata_job_log_path(path, sizeof(path), &c->env, id, &running)) != 0) {
 		fail_err(c, rc);
+		return;
+	}
+	if (method_is(c->req, "HEAD")) {
+		/* A HEAD learns that the stream exists, without holding a worker on it. */
+		http_respond(c->req, 200, "text/event-stream; charset=utf-8", "", 0);
 		return;
 	}
 	pthread_mutex_lock(&d->lock);

@@ -16,7 +16,7 @@ wait_for() {
 	return 1
 }
 count() { grep -c "^event: $1" "$2" 2>/dev/null || true; }
-echo "1..8"
+echo "1..9"
 
 curl -sN --max-time 2 -D "$T/h0" "$events" >"$T/s0"
 check "the stream: event-stream, the lines so far, each with its offset as id" \
@@ -36,6 +36,11 @@ check "appended lines arrive while the stream is open; a half-written line waits
 	eval '[ "$half_early" = 0 ] && [ "$(count line "$T/s1")" = 6 ] &&
 	      grep -q "\"text\": *\"half-line <b>&\"" "$T/s1" && grep -q "\"step\": *true" "$T/s1"'
 check "a stream ends at its deadline (the browser reconnects)" wait_for 4 $c1
+
+head_code=$(curl -s -o /dev/null -I -w '%{http_code}' --max-time 1 "$events")
+curl -sN --max-time 1 -H "Last-Event-ID: 0" "$events?from=999999" >"$T/s5"
+check "HEAD answers at once; Last-Event-ID 0 starts from the top" \
+	eval '[ "$head_code" = 200 ] && [ "$(count line "$T/s5")" -ge 4 ]'
 
 second=$(grep "^id: " "$T/s0" | sed -n 2p | cut -d" " -f2)
 curl -sN --max-time 1 -H "Last-Event-ID: $second" "$events" >"$T/s2"
