@@ -50,7 +50,7 @@ const pages = [
 	['build-log', '/builds/1/log'],
 ];
 
-console.log('1..' + (pages.length + 7));
+console.log('1..' + (pages.length + 8));
 fs.mkdirSync(shots, { recursive: true });
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'rig-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
@@ -134,6 +134,18 @@ try {
 		ok(texts.includes(added[1]) && bold === 0 && stepRow === 'step',
 		   'a running job\'s log grows while the page is open (escaped, steps marked)',
 		   `before ${before}, now ${texts.length}: ${texts.slice(-4).join(' | ')}; bold ${bold}; last row ${stepRow}`);
+	});
+
+	// A case's history: a visible mark per run and target, the flaky one outlined.
+	await attempt('the case history shows each run', async () => {
+		await page.goto(`${base}/cases/ipc/ping`);
+		const marks = page.locator('td.strip a.sq');
+		const count = await marks.count();
+		const box = count ? await marks.first().boundingBox() : null;
+		const flaky = await page.locator('td.strip a.sq.flaky').count();
+		await page.screenshot({ path: path.join(shots, 'case-flaky.png'), fullPage: true });
+		ok(count === 12 && box && box.width >= 8 && box.height >= 8 && flaky === 1,
+		   'the case history shows each run, the flaky one marked', `marks ${count}, box ${JSON.stringify(box)}, flaky ${flaky}`);
 	});
 
 	// The size chart is drawn by the chart library, with a point per base commit.
