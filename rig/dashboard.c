@@ -50,8 +50,8 @@ struct dashboard {
 	struct asset *assets;
 	size_t nassets;
 	struct webhook *webhooks;
-	int (*retry)(void *arg, int64_t job_id);
-	void *retry_arg;
+	void (*wake)(void *arg);
+	void *wake_arg;
 	int sse_max, sse_seconds;
 
 	/* Guards everything below: handlers on several workers, a reload from another thread. */
@@ -736,12 +736,12 @@ static void retry_job(struct ctx *c, int64_t id)
 		return;
 	}
 	store_job_row_release(&j);
-	rc = c->d->retry ? c->d->retry(c->d->retry_arg, id)
-			 : store_job_retry(c->env.store, id, "retry asked for on the dashboard");
-	if (rc) {
+	if ((rc = store_job_retry(c->env.store, id, "retry asked for on the dashboard")) != 0) {
 		fail(c, rc == ERR_CONFLICT ? 409 : rc == ERR_NOTFOUND ? 404 : 500, "%s", err_msg());
 		return;
 	}
+	if (c->d->wake)
+		c->d->wake(c->d->wake_arg);
 	log_info("dashboard: job %" PRId64 " queued again by %s", id, http_req_remote(c->req));
 	snprintf(msg, sizeof(msg), "Job %" PRId64 " is queued again.", id);
 	snprintf(back, sizeof(back), "/runs/%" PRId64, id);
@@ -1381,8 +1381,8 @@ int dashboard_new(struct dashboard **out, const struct dashboard_opts *opts)
 		return err_set(ERR_NOMEM, "out of memory");
 	pthread_mutex_init(&d->lock, NULL);
 	d->webhooks = opts->webhooks;
-	d->retry = opts->retry;
-	d->retry_arg = opts->retry_arg;
+	d->wake = opts->wake;
+	d->wake_arg = opts->wake_arg;
 	d->sse_max = opts->sse_max > 0 ? opts->sse_max : 4;
 	d->sse_seconds = opts->sse_seconds > 0 ? opts->sse_seconds : 60;
 	if (opts->assets_dir)

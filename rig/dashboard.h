@@ -56,15 +56,25 @@ struct dashboard_opts {
 	const char *assets_dir;		/* templates/, static/, node_modules/; NULL: <project root>/dashboard */
 	struct webhook *webhooks;	/* counts for /metrics; NULL: none shown */
 	/*
-	 * The daemon's retry of a job (from the admin action); returns 0 or a
-	 * negative ERR_* (ERR_CONFLICT: 409, ERR_NOTFOUND: 404). NULL: the job
-	 * is put back in the store as queued, for the scheduler to take.
+	 * A retry puts the job back in the store as queued (store_job_retry),
+	 * where the daemon's workers claim it; wake, when set, is called then so
+	 * they look now rather than at their next periodic look (serve_wake).
 	 */
-	int (*retry)(void *arg, int64_t job_id);
-	void *retry_arg;
+	void (*wake)(void *arg);
+	void *wake_arg;
 	int sse_max;			/* live logs at once; 0: 4 */
 	int sse_seconds;		/* one live log's length before the browser reconnects; 0: 60 */
 };
+
+/*
+ * The daemon mounts it from its module hook, e.g. for serve.h's serve_mount:
+ *   cfg = serve_config_get(sv, &hold);
+ *   dashboard_new(&d, &(struct dashboard_opts){ .cfg = cfg, .store_url = serve_store_url(sv),
+ *                 .webhooks = serve_webhooks(sv), .wake = wake_serve, .wake_arg = sv });
+ *   serve_config_put(sv, hold); dashboard_mount(d, srv); *state = d;
+ * and unmounts with dashboard_free(state) after the server stopped; on
+ * SIGHUP it calls dashboard_reload with the new configuration.
+ */
 
 /* Loads the templates and assets and reads the admin token; a broken template fails here. */
 int dashboard_new(struct dashboard **out, const struct dashboard_opts *opts);
