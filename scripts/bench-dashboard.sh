@@ -16,9 +16,16 @@ results=${1:-100000}
 seconds=${BENCH_SECONDS:-10}
 threads=${BENCH_THREADS:-2}
 conns=${BENCH_CONNECTIONS:-16}
-work=$(mktemp -d)
+work=$(mktemp -d "${TMPDIR:-/tmp}/rig-bench-dash-XXXXXX")
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+stop() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap stop EXIT
 
 for x in "$rig" "$fill"; do
 	[ -x "$x" ] || { echo "bench-dashboard: $x is not built; run make first" >&2; exit 2; }
@@ -37,7 +44,7 @@ echo "store: $RESULTS results, $changes changes, $(du -h "$work/data/rig.db" | c
 "$rig" dashboard -c "$work/rig.yaml" --threads "${RIG_THREADS:-8}" >"$work/out" 2>"$work/err" &
 pid=$!
 for _ in $(seq 100); do
-	url=$(sed -n 's/^listening on //p' "$work/out")
+	url=$(sed -n 's/^listening on //p' "$work/out" 2>/dev/null || true)
 	[ -n "$url" ] && break
 	sleep 0.1
 done
