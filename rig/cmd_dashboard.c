@@ -13,7 +13,6 @@
 #include "cmd.h"
 #include "config.h"
 #include "dashboard.h"
-#include "diag.h"
 #include "err.h"
 #include "fsutil.h"
 #include "http.h"
@@ -50,7 +49,6 @@ int cmd_dashboard(int argc, char **argv)
 	const char *path = NULL, *listen = NULL, *store_url = NULL, *assets = NULL;
 	int threads = 0, sse_seconds = 0, c, sig, rc = EXIT_INFRA;
 	struct config *cfg = NULL;
-	struct diags diags;
 	struct dashboard *dash = NULL;
 	struct webhook *hooks = NULL;
 	struct http_server *srv = NULL;
@@ -74,14 +72,8 @@ int cmd_dashboard(int argc, char **argv)
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
-	diags_init(&diags);
-	if (config_load(&cfg, path, &diags) != 0) {
-		diags_print(&diags, stderr);
-		fprintf(stderr, "rig dashboard: %s\n", err_msg());
-		diags_release(&diags);
+	if (cmd_load_config(&cfg, path, "rig dashboard") != 0)
 		return EXIT_USAGE;
-	}
-	diags_release(&diags);
 	if (!store_url)
 		store_url = cfg->sqlite;
 	/* The store is made (and migrated) here, once, before the workers open theirs. */
