@@ -20,6 +20,8 @@ int cmd_forge(int argc, char **argv);
 int cmd_size(int argc, char **argv);
 int cmd_vboard(int argc, char **argv);
 int cmd_vboard_ctl(int argc, char **argv);
+/* dashboard: the dashboard alone, for its tests and benchmark (plumbing) */
+int cmd_dashboard(int argc, char **argv);
 
 struct config;
 
