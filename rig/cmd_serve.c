@@ -6,19 +6,49 @@
 
 #include "cmd.h"
 #include "config.h"
-#include "diag.h"
+#include "dashboard.h"
 #include "err.h"
 #include "proc.h"
 #include "serve.h"
 
-/*
- * Modules served on the daemon's HTTP server beside /hooks and /healthz. The
- * dashboard (issue 10) adds itself here with its header:
- *   #include "dashboard.h"
- *   { "dashboard", dashboard_mount, dashboard_unmount },
- */
+/* ---- the modules served beside /hooks and /healthz ---- */
+
+static void wake_serve(void *arg)
+{
+	serve_wake(arg);
+}
+
+static int dash_mount(void **state, struct http_server *srv, struct serve *sv)
+{
+	struct dashboard *d = NULL;
+	void *hold;
+	const struct config *cfg = serve_config_get(sv, &hold);
+	struct dashboard_opts o = { .cfg = cfg, .store_url = serve_store_url(sv), .webhooks = serve_webhooks(sv),
+				    .wake = wake_serve, .wake_arg = sv };
+	int rc = dashboard_new(&d, &o);
+
+	serve_config_put(sv, hold);
+	if (rc == 0 && (rc = dashboard_mount(d, srv)) != 0) {
+		dashboard_free(d);
+		d = NULL;
+	}
+	*state = d;
+	return rc;
+}
+
+static int dash_reload(void *state, const struct config *cfg)
+{
+	return dashboard_reload(state, cfg);
+}
+
+static void dash_unmount(void *state)
+{
+	dashboard_free(state);
+}
+
 static const struct serve_mount mounts[] = {
-	{ NULL, NULL, NULL },
+	{ "dashboard", dash_mount, dash_reload, dash_unmount },
+	{ NULL, NULL, NULL, NULL },
 };
 
 static const char serve_usage[] =
@@ -131,15 +161,10 @@ static const char demo_usage[] =
 static int demo_forge(char *out, size_t n, const char *config_path)
 {
 	struct config *cfg = NULL;
-	struct diags diags;
 	int rc = EXIT_USAGE;
 
-	diags_init(&diags);
-	if (config_load(&cfg, config_path, &diags) != 0) {
-		diags_print(&diags, stderr);
-		fprintf(stderr, "rig demo: %s\n", err_msg());
-		goto out;
-	}
+	if (cmd_load_config(&cfg, config_path, "rig demo") != 0)
+		return EXIT_USAGE;
 	for (size_t i = 0; i < cfg->forges.n; i++) {
 		const struct forge *f = &cfg->forges.v[i];
 
@@ -150,8 +175,6 @@ static int demo_forge(char *out, size_t n, const char *config_path)
 	}
 	if (rc)
 		fprintf(stderr, "rig demo: %s has no forge named \"demo\" at a local path\n", cfg->file);
-out:
-	diags_release(&diags);
 	config_free(cfg);
 	return rc;
 }

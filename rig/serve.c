@@ -1201,6 +1201,12 @@ static void reload(struct serve *sv)
 	pthread_cond_broadcast(&sv->poll_cv);
 	pthread_mutex_unlock(&sv->lock);
 	gen_put(sv, old);
+	for (size_t i = 0; i < sv->nmounts; i++) {
+		const struct serve_mount *m = &sv->opts->mounts[i];
+
+		if (m->reload && m->reload(sv->mount_state[i], g->cfg) != 0)
+			log_error("SIGHUP: %s keeps its configuration: %s", m->name, err_msg());
+	}
 	if (workers_fit(sv, g->cfg) != 0)
 		log_error("SIGHUP: %s", err_msg());
 	log_info("SIGHUP: configuration %u in force", g->number);

@@ -47,15 +47,16 @@ struct serve;
 struct webhook;
 
 /*
- * A module that serves pages on the daemon's HTTP server. The dashboard
- * (issue 10) is one: `int dashboard_mount(void **state, struct http_server
- * *srv, struct serve *sv)` registers its routes (http_route) and keeps what
- * it needs in *state; `void dashboard_unmount(void *state)` frees it, after
- * the server has stopped. cmd_serve.c lists the modules.
+ * A module that serves pages on the daemon's HTTP server (the dashboard):
+ * mount registers its routes (http_route) and keeps what it needs in
+ * *state; reload (may be NULL) takes a new configuration after SIGHUP
+ * swapped it in; unmount frees the state, after the server has stopped.
+ * cmd_serve.c lists the modules.
  */
 struct serve_mount {
 	const char *name;
 	int (*mount)(void **state, struct http_server *srv, struct serve *sv);
+	int (*reload)(void *state, const struct config *cfg);
 	void (*unmount)(void *state);
 };
 
