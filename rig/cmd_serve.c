@@ -151,7 +151,7 @@ static const char demo_usage[] =
 	"Makes a local forge under the data folder from this repository's kernel,\n"
 	"suites, boards and build images, with sample pull requests (a clean one,\n"
 	"one that grows the kernel, one that breaks the boot on RISC-V only, one\n"
-	"that breaks a test case, one with a flaky case), and serves it: every pull\n"
+	"that breaks IPC, one with a flaky case), and serves it: every pull\n"
 	"request is built and tested on the QEMU targets, and the results are on\n"
 	"the dashboard. A second run reuses the mirror, the images and the builds.\n"
 	"The configuration is scripts/demo/rig.yaml unless -c names another; its\n"

@@ -2,7 +2,7 @@
 # rig demo: its forge script (scripts/demo-forge.sh: main and one pull request
 # per patch, the same commits every time), its boards (the project's plus the
 # boot seed), its configuration; then the demo itself on a copy of its
-# configuration trimmed to two cases per target and short boot deadlines:
+# configuration trimmed to three cases per target and short boot deadlines:
 # every sample pull request gets the verdict it is there to show, and a
 # second `rig demo` reuses what the first built. Real podman builds of the
 # kernel, real QEMU. Emits TAP.
@@ -61,19 +61,21 @@ if [ "$(git --git-dir="$T/data/demo/forge.git" for-each-ref --format='%(objectna
 else not_ok "a second demo-forge.sh gives the same commits"; fi
 sha_of() { git --git-dir="$T/data/demo/forge.git" rev-parse "$1"; }
 
-# ---- the demo, trimmed: two cases per target, boot deadlines of 3 s ----
+# ---- the demo, trimmed: three cases per target, boot deadlines of 3 s ----
 mkdir -p "$T/boards" "$T/suites/smoke/apps"
 for b in qemu-mps2-an385 qemu-sifive-e; do
 	sed 's/^boot_timeout: .*/boot_timeout: 3/' "$root/scripts/demo/boards/$b.yaml" >"$T/boards/$b.yaml"
 done
 ln -s "$root/suites/syscall/apps/sc_exists" "$T/suites/smoke/apps/sc_exists"
+for a in ipc_notify_drv ipc_echo; do ln -s "$root/suites/ipc/apps/$a" "$T/suites/smoke/apps/$a"; done
 cat >"$T/suites/smoke/suite.yaml" <<'EOF'
 name: smoke
-description: two cases of the demo's, for its test
+description: three cases of the demo's, for its test
 timeout: 20
 cases:
   - { name: banner, apps: [hello], plan: 1 }
   - { name: command-exists, apps: [sc_exists], plan: 3 }
+  - { name: notify-round-trip, apps: [ipc_notify_drv, ipc_echo], plan: 5 }
 EOF
 sed -e "s|^data_dir: .*|data_dir: $T/data|" -e "s|^boards_dir: .*|boards_dir: $T/boards|" \
 	-e "s|^suites_dir: .*|suites_dir: $T/suites|" -e "s|\.\./\.\./|$root/|g" \
@@ -100,25 +102,27 @@ results_of() { # REF: "case target status" lines
 	db "select r.case_name || ' ' || r.target || ' ' || r.status from results r join changes c on c.id = r.change_id
 	    where c.sha = '$(sha_of "$1")' order by r.case_name, r.target"
 }
-pass4="banner qemu-mps2-an385 pass
+pass6="banner qemu-mps2-an385 pass
 banner qemu-sifive-e pass
 command-exists qemu-mps2-an385 pass
-command-exists qemu-sifive-e pass"
+command-exists qemu-sifive-e pass
+notify-round-trip qemu-mps2-an385 pass
+notify-round-trip qemu-sifive-e pass"
 
-if [ "$(gate_of main)" = pass ] && [ "$(results_of main)" = "$pass4" ]; then ok "main passes"
+if [ "$(gate_of main)" = pass ] && [ "$(results_of main)" = "$pass6" ]; then ok "main passes"
 else not_ok "main passes" "$(gate_of main)" "$(results_of main)"; fi
-if [ "$(gate_of pull/1/head)" = pass ] && [ "$(results_of pull/1/head)" = "$pass4" ]; then ok "pull/1 (clean) passes"
+if [ "$(gate_of pull/1/head)" = pass ] && [ "$(results_of pull/1/head)" = "$pass6" ]; then ok "pull/1 (clean) passes"
 else not_ok "pull/1 (clean) passes" "$(gate_of pull/1/head)" "$(results_of pull/1/head)"; fi
 
 reason2=$(db "select reason from changes where sha = '$(sha_of pull/2/head)'")
 if [ "$(gate_of pull/2/head)" = fail ] && [[ $reason2 == *"size: qemu-"*"flash grew by 3"*"over the fail limit"* ]] &&
-   [ "$(results_of pull/2/head)" = "$pass4" ]; then
+   [ "$(results_of pull/2/head)" = "$pass6" ]; then
 	ok "pull/2 (a 3 KiB table) passes its cases and fails on size"
 else not_ok "pull/2 (a 3 KiB table) fails on size" "$reason2" "$(results_of pull/2/head)"; fi
 
 r3=$(results_of pull/3/head)
-if [ "$(gate_of pull/3/head)" = fail ] && [ "$(grep -c 'qemu-sifive-e fail' <<<"$r3")" = 2 ] &&
-   [ "$(grep -c 'qemu-mps2-an385 pass' <<<"$r3")" = 2 ] &&
+if [ "$(gate_of pull/3/head)" = fail ] && [ "$(grep -c 'qemu-sifive-e fail' <<<"$r3")" = 3 ] &&
+   [ "$(grep -c 'qemu-mps2-an385 pass' <<<"$r3")" = 3 ] &&
    [ -z "$(db "select 1 from results r join changes c on c.id = r.change_id where c.sha = '$(sha_of pull/3/head)'
 	       and r.target = 'qemu-sifive-e' and r.reason not like '%boot banner%'")" ]; then
 	ok "pull/3 fails to boot on RISC-V only"
@@ -127,16 +131,26 @@ else not_ok "pull/3 fails to boot on RISC-V only" "$r3"; fi
 r4=$(results_of pull/4/head)
 if [ "$(gate_of pull/4/head)" = fail ] && [ "$r4" = "banner qemu-mps2-an385 pass
 banner qemu-sifive-e pass
-command-exists qemu-mps2-an385 fail
-command-exists qemu-sifive-e fail" ]; then ok "pull/4 fails its syscall case on every board"
-else not_ok "pull/4 fails its syscall case on every board" "$r4"; fi
+command-exists qemu-mps2-an385 pass
+command-exists qemu-sifive-e pass
+notify-round-trip qemu-mps2-an385 fail
+notify-round-trip qemu-sifive-e fail" ] &&
+   [ "$(db "select count(*) from results r join changes c on c.id = r.change_id where c.sha = '$(sha_of pull/4/head)'
+	     and r.reason like '%STALE%'")" = 2 ]; then ok "pull/4 fails its IPC case on every board (a stale handle accepted)"
+else not_ok "pull/4 fails its IPC case on every board" "$r4"; fi
 
 r5=$(db "select r.case_name || ' ' || r.status || ' ' || r.attempt || ' ' || r.flaky || ' ' || coalesce(r.reason, '')
 	 from results r join changes c on c.id = r.change_id where c.sha = '$(sha_of pull/5/head)' order by r.case_name")
-if [ "$(grep -c '^banner pass 1 0' <<<"$r5")" = 2 ] &&
+if [ "$(grep -c '^banner pass 1 0' <<<"$r5")" = 2 ] && [ "$(grep -c '^notify-round-trip pass 1 0' <<<"$r5")" = 2 ] &&
    ! grep '^command-exists' <<<"$r5" | grep -vqE '^command-exists (pass 1 0|pass 2 1 flaky: .*console driver exists|fail 2 0 .*console driver exists)'; then
 	ok "pull/5 (flaky): its case passes, passes on the retry, or fails twice ($(grep -c 'flaky' <<<"$r5") flaky here)"
 else not_ok "pull/5 (flaky)" "$r5"; fi
+
+url=$(grep -o 'http://[^ ]*' "$T/demo.out" | tail -1)
+page=$(curl -s -o /dev/null -w '%{http_code}' "$url")
+listed=$(curl -s "${url}api/changes" | jq '.changes | length' 2>/dev/null)
+if [ "$page" = 200 ] && [ "$listed" = $((npatch + 1)) ]; then ok "the dashboard on the demo's address lists every change"
+else not_ok "the dashboard on the demo's address lists every change" "GET / $page; /api/changes: $(curl -s "${url}api/changes" | head -c 300)"; fi
 
 builds=$(db "select count(*) from builds")
 stop_demo
