@@ -329,6 +329,7 @@ static void post_note(struct serve *sv, struct store *st, struct gen *g, const s
 	}
 	/* A change typed in by hand (rig run) has nobody on the forge waiting for it. */
 	if (c.forge && strcmp(c.kind, "manual") != 0) {
+		const struct forge *f = forge_named(g->cfg, c.forge);
 		struct report_status rs = {
 			.change_id = c.id, .forge = c.forge, .sha = c.sha, .state = n->state,
 			.description = n->description, .target_url = url,
@@ -342,9 +343,7 @@ static void post_note(struct serve *sv, struct store *st, struct gen *g, const s
 		rc = report_post(&http, g->report, st, &rs);
 		if (rc == 0)
 			log_info("change %" PRId64 ": status %s posted to %s for %.12s", c.id,
-				 report_forge_state(forge_named(g->cfg, c.forge) ? forge_named(g->cfg, c.forge)->kind
-										 : "github", n->state),
-				 c.forge, c.sha);
+				 report_forge_state(f ? f->kind : "github", n->state), c.forge, c.sha);
 		else if (rc == ERR_NOTFOUND)
 			log_debug("change %" PRId64 ": forge %s reports no statuses", c.id, c.forge);
 		else
@@ -753,6 +752,10 @@ static bool is_target(const struct config *cfg, const char *name)
 /*
  * Makes the workers fit cfg: one per QEMU target, build_parallelism
  * builders. Workers no longer wanted retire after their current work.
+ * A rack device gets its worker the same way when device jobs exist: a
+ * target worker claiming ("device", its id) and leasing the device for
+ * the job (store_device_lease), so a daemon killed mid-job lets the lease
+ * expire.
  */
 static int workers_fit(struct serve *sv, const struct config *cfg)
 {
