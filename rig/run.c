@@ -211,6 +211,8 @@ int run_job_exec(const struct run_env *env, const struct run_job_spec *job, cons
 
 	config_today(today);
 	ropts.today = today;
+	if (hooks)
+		no_boot = hooks->no_boot_before;
 	snprintf(workdir, sizeof(workdir), "%s/tmp/job-%" PRId64, cfg->data_dir, job->id);
 	snprintf(logs, sizeof(logs), "%s/logs", cfg->data_dir);
 	snprintf(log_path, sizeof(log_path), "%s/job-%" PRId64 ".log", logs, job->id);

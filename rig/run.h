@@ -147,6 +147,8 @@ struct run_job_hooks {
 	 * deadline twice). 0: every case boots.
 	 */
 	int boot_fail_fast;
+	/* Cases without a banner already seen in a row on this target (by the change's other jobs). */
+	int no_boot_before;
 };
 
 /*

@@ -642,6 +642,33 @@ static bool job_should_stop(void *user)
 	return stopping(user);
 }
 
+/*
+ * Whether the change's kernel is known not to boot on this target: its other
+ * jobs there recorded BOOT_FAIL_FAST cases without a banner and none with
+ * one. Then this job need not find it out again, case by case.
+ */
+static int known_no_boot(struct store *st, const struct store_claimed_job *j)
+{
+	struct store_case_result *v = NULL;
+	size_t n = 0;
+	int no_banner = 0;
+
+	if (store_results_of(st, j->change_id, 0, 0, &v, &n) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].target, j->target) != 0 || v[i].job_id == j->id || strcmp(v[i].status, "skip") == 0)
+			continue;
+		if (strcmp(v[i].status, "fail") == 0 && v[i].reason && strstr(v[i].reason, "boot banner"))
+			no_banner++;
+		else {
+			no_banner = 0;
+			break;
+		}
+	}
+	store_case_results_free(v, n);
+	return no_banner >= BOOT_FAIL_FAST ? BOOT_FAIL_FAST : 0;
+}
+
 static void run_claimed(struct serve *sv, struct store *st, struct gen *g, const struct store_claimed_job *j)
 {
 	struct run_env env = { .cfg = g->cfg, .store = st, .containers = &g->ctr };
@@ -666,7 +693,8 @@ static void run_claimed(struct serve *sv, struct store *st, struct gen *g, const
 				.resume_since = j->resumed ? j->started_at : 0,
 			};
 			struct run_job_hooks hooks = { .stop = job_should_stop, .user = sv,
-						       .boot_fail_fast = BOOT_FAIL_FAST };
+						       .boot_fail_fast = BOOT_FAIL_FAST,
+						       .no_boot_before = known_no_boot(st, j) };
 
 			rc = run_job_exec(&env, &spec, &hooks);
 		}
