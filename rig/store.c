@@ -284,3 +284,10 @@ void store_statuses_free(struct store_status *v, size_t n)
 	}
 	free(v);
 }
+
+/* ---- rack: health checks ---- */
+
+int store_build_bootable(struct store *s, const char *board, struct store_build *out)
+{
+	return s->ops->build_bootable(s, board, out);
+}
