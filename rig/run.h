@@ -67,6 +67,12 @@ struct run_case {
 	int attempts;
 	bool flaky;
 	char log_path[4096];
+	/* rack: QEMU and device results side by side */
+	char kind[16];			/* qemu | device */
+	char board[64];
+	long boot_ms;			/* reset to banner, -1 when none */
+	char moved_from[96];		/* the device whose error moved the case here, or "" */
+	char moved_reason[512];
 };
 
 /* One planned job: a suite's cases on one target, from one build. */
