@@ -12,6 +12,7 @@
 
 #define MAX_LINE 4096
 #define READ_SLICE_MS 200
+#define PANIC_TAIL_MS 500
 
 const char *verdict_name(enum verdict v)
 {
@@ -119,6 +120,7 @@ static void attempt(struct case_outcome *out, struct target *t, const struct sui
 	struct lines lines;
 	char buf[4096];
 	char why[400];
+	long long fatal_at = 0;
 	int rc;
 
 	tap_init(&a.tap);
@@ -150,10 +152,17 @@ static void attempt(struct case_outcome *out, struct target *t, const struct sui
 		long long until = a.banner ? case_deadline : (boot_deadline < case_deadline ? boot_deadline : case_deadline);
 		ssize_t got;
 
-		if (a.fatal[0] || (a.banner && tap_done(&a.tap) && expects_met(&a)))
+		if (a.banner && tap_done(&a.tap) && expects_met(&a))
+			break;
+		/* After a panic, a moment more so that its registers reach the log. */
+		if (a.fatal[0] && !fatal_at)
+			fatal_at = now;
+		if (fatal_at && now - fatal_at >= PANIC_TAIL_MS)
 			break;
 		if (now >= until)
 			break;
+		if (fatal_at && until > fatal_at + PANIC_TAIL_MS)
+			until = fatal_at + PANIC_TAIL_MS;
 		got = t->ops->console_read(t, buf, sizeof(buf),
 					   (int)(until - now < READ_SLICE_MS ? until - now : READ_SLICE_MS));
 		if (got < 0) {

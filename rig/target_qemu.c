@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,12 @@ static void stop_qemu(struct qemu_target *q)
 		q->console = -1;
 	}
 	if (q->qemu.pid) {
+		/*
+		 * Straight to SIGKILL: an emulator has nothing to flush, and
+		 * QEMU 7.2's sifive_e, once its guest idles, ignores SIGTERM
+		 * for minutes while spinning at full CPU.
+		 */
+		proc_signal(&q->qemu, SIGKILL);
 		proc_stop(&q->qemu, STOP_GRACE_MS);
 		if (q->base.log)
 			q->base.log(q->base.log_user, "power off: qemu stopped");

@@ -1,0 +1,16 @@
+/* Freestanding memory and string functions (see rigstr.c). */
+#ifndef RIG_RIGSTR_H
+#define RIG_RIGSTR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+
+#endif

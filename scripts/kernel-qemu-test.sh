@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the kernel for each board and runs the kernel's suites in QEMU,
+# without the rig. Prints TAP: a few checks of each build, then one test
+# point per board x case; exits non-zero if any of them fails.
+#
+#   scripts/kernel-qemu-test.sh [-j N] [-o DIR] [-s SUITE]... [-c CASE]...
+#                               [--no-build] [--log] [BOARD...]
+#
+# BOARD defaults to every board with a kernel port (qemu-mps2-an385,
+# qemu-sifive-e). -o is where builds go (default build/kernel-test), -s and
+# -c narrow the run to some suites or cases, --log prints the console of
+# passing cases too. Every boot has a deadline (the case's timeout) after
+# which its QEMU process group is killed.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+out="$root/build/kernel-test"
+build=1
+args=()
+boards=()
+
+usage() {
+	sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-j) jobs=$2; shift 2 ;;
+	-o) out=$2; shift 2 ;;
+	-s) args+=(--suite "$2"); shift 2 ;;
+	-c) args+=(--case "$2"); shift 2 ;;
+	--no-build) build=0; shift ;;
+	--log) args+=(--log); shift ;;
+	-h|--help) usage ;;
+	-*) echo "kernel-qemu-test: unknown option $1" >&2; usage ;;
+	*) boards+=("$1"); shift ;;
+	esac
+done
+[ ${#boards[@]} -gt 0 ] || boards=(qemu-mps2-an385 qemu-sifive-e)
+
+# The pyenv or venv python that may come first on PATH lacks PyYAML.
+python=/usr/bin/python3
+if ! "$python" -c 'import yaml' 2>/dev/null; then
+	echo "Bail out! $python cannot import yaml (Debian: python3-yaml)" >&2
+	exit 2
+fi
+
+if [ "$build" = 1 ]; then
+	for board in "${boards[@]}"; do
+		start=$(date +%s%N)
+		if ! make -s -C "$root/kernel" BOARD="$board" O="$out/$board" -j"$jobs" >&2; then
+			echo "Bail out! build for $board failed"
+			exit 1
+		fi
+		echo "# built $board in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+	done
+fi
+
+exec "$python" "$root/scripts/kernel-qemu-test.py" --root "$root" --out "$out" -j "$jobs" \
+	${args[@]+"${args[@]}"} "${boards[@]}"
