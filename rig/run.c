@@ -354,15 +354,27 @@ static void device_log(void *user, const char *fmt, ...)
  * the device and retried once on another one (rack.h), and the case then
  * records where the error was.
  */
+/* Flash, console and reset time on the devices so far: what a case spends before its board runs. */
+static long device_overhead(const struct rack_hold *h)
+{
+	struct rack_times t;
+
+	rack_hold_times(h, &t);
+	return t.cases.flash_ms + t.cases.console_ms + t.cases.reset_ms;
+}
+
 static void device_case(struct case_outcome *o, struct run_case *rcase, struct rack_hold *h, const struct suite *s,
 			const struct suite_case *c, const struct target_image *img, const struct runner_sink *sink,
-			const struct runner_opts *ropts)
+			const struct runner_opts *ropts, long *overhead_ms)
 {
 	struct target *t = NULL;
 	int rc = rack_hold_target(h, &t);
+	long before = device_overhead(h);
 
+	*overhead_ms = 0;
 	if (rc == 0) {
 		runner_case(o, t, s, c, img, sink, ropts);
+		*overhead_ms = device_overhead(h) - before;
 	} else {
 		o->verdict = VERDICT_ERROR;
 		o->attempts = 1;
@@ -373,16 +385,18 @@ static void device_case(struct case_outcome *o, struct run_case *rcase, struct r
 	snprintf(rcase->target, sizeof(rcase->target), "%s", rack_hold_device(h));
 	if (o->verdict != VERDICT_ERROR)
 		return;
-	snprintf(rcase->moved_from, sizeof(rcase->moved_from), "%s", rack_hold_device(h));
-	snprintf(rcase->moved_reason, sizeof(rcase->moved_reason), "%s", o->reason);
+	snprintf(rcase->retried_after, sizeof(rcase->retried_after), "%s", rack_hold_device(h));
+	snprintf(rcase->retried_reason, sizeof(rcase->retried_reason), "%s", o->reason);
 	if ((rc = rack_hold_error(h, o->reason, &t)) == 0) {
 		struct case_outcome again;
-		int before = o->attempts;
+		int attempts = o->attempts;
 
+		before = device_overhead(h);
 		runner_case(&again, t, s, c, img, sink, ropts);
+		*overhead_ms = device_overhead(h) - before;
 		case_outcome_release(o);
 		*o = again;
-		o->attempts += before;
+		o->attempts += attempts;
 		snprintf(rcase->target, sizeof(rcase->target), "%s", t->name);
 		if (o->verdict == VERDICT_ERROR && rack_hold_device(h))
 			rack_hold_error(h, o->reason, NULL);
@@ -390,11 +404,8 @@ static void device_case(struct case_outcome *o, struct run_case *rcase, struct r
 		size_t len = strlen(o->reason);
 
 		snprintf(o->reason + len, sizeof(o->reason) - len, " (not retried: %s)", err_msg());
-	}
-	if (strcmp(rcase->moved_from, rcase->target) == 0) {
-		/* Retried in place: nothing moved. */
-		rcase->moved_from[0] = '\0';
-		rcase->moved_reason[0] = '\0';
+		rcase->retried_after[0] = '\0';
+		rcase->retried_reason[0] = '\0';
 	}
 }
 
@@ -412,7 +423,7 @@ static int run_job_device(struct run_report *r, const struct run_env *env, const
 	struct runner_opts ropts = { .no_error_retry = true };
 	struct rack_hold *h = NULL;
 	struct rack_times times;
-	long boot_ms = 0, case_ms = 0;
+	long boot_ms = 0, test_ms = 0;
 	char today[11];
 	int rc, errors = 0;
 
@@ -478,12 +489,17 @@ static int run_job_device(struct run_report *r, const struct run_env *env, const
 			snprintf(o.reason, sizeof(o.reason), "image: %s", err_msg());
 			log_line(&jl, "rig", o.reason, proc_now_ms());
 		} else {
+			long overhead;
+
 			img.apps = apps;
 			img.napps = c->apps.n;
-			device_case(&o, rcase, h, s, c, &img, &sink, &ropts);
-			case_ms += o.duration_ms;
-			if (o.boot_ms > 0)
+			device_case(&o, rcase, h, s, c, &img, &sink, &ropts, &overhead);
+			/* The deciding attempt: reset to banner is boot, the rest after it is the test. */
+			if (o.boot_ms > 0) {
 				boot_ms += o.boot_ms;
+				if (o.duration_ms > overhead + o.boot_ms)
+					test_ms += o.duration_ms - overhead - o.boot_ms;
+			}
 		}
 		if (apps)
 			free_apps(apps, c->apps.n);
@@ -492,9 +508,14 @@ static int run_job_device(struct run_report *r, const struct run_env *env, const
 		rcase->attempts = o.attempts;
 		rcase->flaky = o.flaky;
 		rcase->boot_ms = o.boot_ms;
-		snprintf(rcase->reason, sizeof(rcase->reason), "%s%s%s%s", o.reason,
-			 rcase->moved_from[0] ? (o.reason[0] ? " " : "") : "",
-			 rcase->moved_from[0] ? "after an error on " : "", rcase->moved_from);
+		if (!rcase->retried_after[0])
+			snprintf(rcase->reason, sizeof(rcase->reason), "%s", o.reason);
+		else if (o.reason[0])
+			snprintf(rcase->reason, sizeof(rcase->reason), "%.200s (after an error on %s: %.200s)", o.reason,
+				 rcase->retried_after, rcase->retried_reason);
+		else
+			snprintf(rcase->reason, sizeof(rcase->reason), "after an error on %s: %.300s",
+				 rcase->retried_after, rcase->retried_reason);
 		if (o.verdict == VERDICT_ERROR)
 			errors++;
 		log_info("%s/%s on %s: %s%s%s", s->name, c->name, rcase->target, verdict_name(o.verdict),
@@ -511,17 +532,15 @@ done:
 		rack_hold_times(h, &times);
 		rack_hold_close(h);
 		{
-			long overhead = times.cases.flash_ms + times.cases.console_ms + times.cases.reset_ms + boot_ms;
 			char line[512];
 
 			snprintf(line, sizeof(line),
 				 "time on devices: power %ld ms, flash %ld ms (%d flashes), console %ld ms, reset %ld ms, "
 				 "boot %ld ms, test %ld ms; %d health checks (%ld ms)",
 				 times.cases.power_ms, times.cases.flash_ms, times.cases.flashes, times.cases.console_ms,
-				 times.cases.reset_ms, boot_ms, case_ms > overhead ? case_ms - overhead : 0,
-				 times.health_checks, times.health_ms);
+				 times.cases.reset_ms, boot_ms, test_ms, times.health_checks, times.health_ms);
 			log_line(&jl, "rig", line, proc_now_ms());
-			log_info("%s on %s: %s", s->name, b->name, line);
+			log_info("%s on devices of %s: %s", s->name, b->name, line);
 		}
 	}
 	if (jl.f)
@@ -1002,13 +1021,13 @@ int run_report_json(struct buf *out, const struct run_report *r)
 		json_object_set_new(o, "kind", json_string(c->kind[0] ? c->kind : "qemu"));
 		json_object_set_new(o, "board", json_string(c->board));
 		json_object_set_new(o, "boot_ms", c->boot_ms >= 0 ? json_integer(c->boot_ms) : json_null());
-		if (c->moved_from[0]) {
+		if (c->retried_after[0]) {
 			json_t *m = json_object();
 
-			json_object_set_new(m, "target", json_string(c->moved_from));
+			json_object_set_new(m, "target", json_string(c->retried_after));
 			json_object_set_new(m, "status", json_string("error"));
-			json_object_set_new(m, "reason", json_string(c->moved_reason));
-			json_object_set_new(o, "moved_from", m);
+			json_object_set_new(m, "reason", json_string(c->retried_reason));
+			json_object_set_new(o, "retried_after", m);
 		}
 		json_array_append_new(results, o);
 	}
