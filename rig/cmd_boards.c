@@ -91,7 +91,7 @@ static void check_log(void *user, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	log_info("%s", line);
+	log_debug("%s", line);
 }
 
 static int unlock_check(struct store *st, const struct config *cfg, const char *id)

@@ -334,6 +334,10 @@ static void log_output(const struct buf *out, openocd_log_fn log, void *user)
 		i = j + 1;
 		if (n && line[n - 1] == '\r')
 			line[--n] = '\0';
+		/* Its banner says nothing about this run. */
+		if (strncmp(line, "Licensed under GNU GPL", 22) == 0 || strncmp(line, "For bug reports, read", 21) == 0 ||
+		    strstr(line, "openocd.org/doc/doxygen/bugs.html"))
+			continue;
 		if (strstr(line, " bytes written at address ")) {
 			if (folded++ < 2)
 				log(user, line);

@@ -71,8 +71,8 @@ struct run_case {
 	char kind[16];			/* qemu | device */
 	char board[64];
 	long boot_ms;			/* reset to banner, -1 when none */
-	char moved_from[96];		/* the device whose error moved the case here, or "" */
-	char moved_reason[512];
+	char retried_after[96];		/* the device of an error the case was retried after, or "" */
+	char retried_reason[512];
 };
 
 /* One planned job: a suite's cases on one target, from one build. */

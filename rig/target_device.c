@@ -210,6 +210,8 @@ static int run_template(struct device_target *d, const char *what, const cfg_str
 		rc = err_set(ERR_IO, "%s %s: %s exited %d%s%s", what, dev->id, argv[0],
 			     res.signal ? 128 + res.signal : res.exit_code, last[0] ? ": " : "", last);
 	} else {
+		while (res.out.len && res.out.data[res.out.len - 1] == '\n')
+			res.out.data[--res.out.len] = '\0';
 		say(d, "%s: %s ok%s%s", what, argv[0], res.out.len ? ": " : "", res.out.data);
 	}
 	d->times.power_ms += (long)(proc_now_ms() - t0);
