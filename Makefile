@@ -1,5 +1,6 @@
 # The short verbs. Meson does the building; this file only names the steps.
-#   make         install what is missing, build build/rig/rig
+#   make         install what is missing (Debian packages, the dashboard's npm
+#                packages), build build/rig/rig
 #   make check   also build under ASan/UBSan (clang) and run every test
 #   make demo    run the demo
 BUILD := build
@@ -13,6 +14,7 @@ all: deps $(BUILD)/build.ninja
 
 deps:
 	@scripts/install-deps.sh
+	@scripts/dashboard-deps.sh
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD)

@@ -20,5 +20,16 @@ int cmd_forge(int argc, char **argv);
 int cmd_size(int argc, char **argv);
 int cmd_vboard(int argc, char **argv);
 int cmd_vboard_ctl(int argc, char **argv);
+/* dashboard: the dashboard alone, for its tests and benchmark (plumbing) */
+int cmd_dashboard(int argc, char **argv);
+
+struct config;
+
+/*
+ * Loads the configuration at path (NULL: the built-in one) for the command
+ * who; on failure prints every problem as file:line:col and a summary to
+ * stderr and returns ERR_INVALID.
+ */
+int cmd_load_config(struct config **out, const char *path, const char *who);
 
 #endif

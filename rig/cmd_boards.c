@@ -144,7 +144,6 @@ int cmd_boards(int argc, char **argv)
 	const char *path = NULL, *reason = NULL;
 	struct config *cfg = NULL;
 	struct store *st = NULL;
-	struct diags diags;
 	int c, rc = EXIT_USAGE;
 
 	optind = 1;
@@ -164,14 +163,8 @@ int cmd_boards(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	diags_init(&diags);
-	if (config_load(&cfg, path, &diags) != 0) {
-		diags_print(&diags, stderr);
-		fprintf(stderr, "rig boards: %s\n", err_msg());
-		diags_release(&diags);
+	if (cmd_load_config(&cfg, path, "rig boards") != 0)
 		return EXIT_USAGE;
-	}
-	diags_release(&diags);
 	if (!cfg->has_rack) {
 		printf("no rack configured (no %s/rack.yaml): QEMU targets only\n", cfg->boards_dir);
 		rc = 0;

@@ -27,8 +27,7 @@ int cmd_check(int argc, char **argv)
 	const char *path = NULL;
 	bool verbose = false;
 	struct config *cfg;
-	struct diags diags;
-	int c, rc;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
@@ -52,15 +51,8 @@ int cmd_check(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	diags_init(&diags);
-	rc = config_load(&cfg, path, &diags);
-	if (rc) {
-		diags_print(&diags, stderr);
-		fprintf(stderr, "rig check: %s\n", err_msg());
-		diags_release(&diags);
+	if (cmd_load_config(&cfg, path, "rig check") != 0)
 		return EXIT_USAGE;
-	}
-	diags_release(&diags);
 	puts("configuration OK");
 	if (verbose) {
 		size_t cases = 0;

@@ -200,17 +200,9 @@ int cmd_forge(int argc, char **argv)
 	url = argv[optind + 1];
 
 	if (config_path || !data_dir) {
-		struct diags diags;
-
-		diags_init(&diags);
-		rc = config_load(&cfg, config_path, &diags);
-		if (rc) {
-			diags_print(&diags, stderr);
-			fprintf(stderr, "rig forge: %s\n", err_msg());
-			diags_release(&diags);
+		rc = cmd_load_config(&cfg, config_path, "rig forge");
+		if (rc)
 			goto cleanup;
-		}
-		diags_release(&diags);
 		if (!data_dir)
 			data_dir = cfg->data_dir;
 		/* A configured forge may be named instead of its URL. */

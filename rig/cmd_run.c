@@ -94,7 +94,6 @@ int cmd_run(int argc, char **argv)
 	struct container_opts copts;
 	struct config *cfg = NULL;
 	struct store *st = NULL;
-	struct diags diags;
 	bool json = false, have_ctr = false;
 	int c, rc = EXIT_USAGE;
 
@@ -135,14 +134,8 @@ int cmd_run(int argc, char **argv)
 	if (ro.nsuites)
 		ro.suites = suites;
 
-	diags_init(&diags);
-	if (config_load(&cfg, path, &diags) != 0) {
-		diags_print(&diags, stderr);
-		fprintf(stderr, "rig run: %s\n", err_msg());
-		diags_release(&diags);
+	if (cmd_load_config(&cfg, path, "rig run") != 0)
 		return EXIT_USAGE;
-	}
-	diags_release(&diags);
 	if (!ro.merge)
 		ro.merge = cfg->build_merge && ro.base;
 

@@ -62,7 +62,6 @@ int cmd_vboard(int argc, char **argv)
 	struct vboard_opts vo = { .jtag_port = -1 };
 	const char *path = NULL, *board = "qemu-sifive-e";
 	struct config *cfg;
-	struct diags diags;
 	char *end;
 	long port;
 	int c, rc;
@@ -111,15 +110,8 @@ int cmd_vboard(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	diags_init(&diags);
-	rc = config_load(&cfg, path, &diags);
-	if (rc) {
-		diags_print(&diags, stderr);
-		fprintf(stderr, "rig vboard: %s\n", err_msg());
-		diags_release(&diags);
+	if (cmd_load_config(&cfg, path, "rig vboard") != 0)
 		return EXIT_USAGE;
-	}
-	diags_release(&diags);
 	vo.board = config_board(cfg, board);
 	if (!vo.board) {
 		fprintf(stderr, "rig vboard: no board '%s' in %s; boards:", board, cfg->boards_dir);

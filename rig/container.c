@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "fsutil.h"
 #include "log.h"
 #include "proc.h"
 
@@ -100,58 +101,6 @@ static char *xstrdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static int mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(tmp))
-		return err_set(ERR_INVALID, "bad folder name '%s'", path);
-	memcpy(tmp, path, len + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return err_errno(ERR_IO, "mkdir %s", tmp);
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return err_errno(ERR_IO, "mkdir %s", tmp);
-	return 0;
-}
-
-/* Writes data to path through a temporary file and a rename: readers never see half. */
-static int write_file(const char *path, const char *data, size_t len)
-{
-	char tmp[PATH_MAX];
-	int fd, rc = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
-		return err_set(ERR_INVALID, "path too long: %s", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return err_errno(ERR_IO, "create %s", tmp);
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			rc = err_errno(ERR_IO, "write %s", tmp);
-			break;
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) < 0 && rc == 0)
-		rc = err_errno(ERR_IO, "write %s", tmp);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = err_errno(ERR_IO, "rename %s", tmp);
-	if (rc)
-		unlink(tmp);
-	return rc;
-}
 
 /* The last non-empty line of out, at most max bytes of it, into line. */
 static void last_line(char *line, size_t size, const struct buf *out)
@@ -289,9 +238,9 @@ int container_init(struct container *c, const struct container_opts *opts)
 			rc = err_set(ERR_INVALID, "data dir path too long: %s", c->data_dir);
 			goto fail;
 		}
-		if ((rc = mkdir_p(dir)) != 0)
+		if ((rc = fs_mkdirs(dir)) != 0)
 			goto fail_prefix;
-		if ((rc = write_file(path, conf_text, sizeof(conf_text) - 1)) != 0)
+		if ((rc = fs_write_file(path, conf_text, sizeof(conf_text) - 1)) != 0)
 			goto fail_prefix;
 		if (asprintf(&c->conf_env, "CONTAINERS_CONF=%s", path) < 0) {
 			c->conf_env = NULL;
@@ -636,7 +585,7 @@ static int lock_build(const struct container *c, const struct container_image *i
 	} else {
 		if (snprintf(path, sizeof(path), "%s/containers/locks", c->data_dir) >= (int)sizeof(path))
 			return err_set(ERR_INVALID, "data dir path too long: %s", c->data_dir);
-		if ((rc = mkdir_p(path)) != 0)
+		if ((rc = fs_mkdirs(path)) != 0)
 			return rc;
 		n = snprintf(path, sizeof(path), "%s/containers/locks/%s-%.12s.lock", c->data_dir, img->name,
 			     img->hash);
@@ -819,7 +768,7 @@ int container_image_ensure(struct container_image *out, const struct container *
 		goto done;
 
 	snprintf(path, sizeof(path), "%s/containers/logs", c->data_dir);
-	if (mkdir_p(path) == 0 &&
+	if (fs_mkdirs(path) == 0 &&
 	    asprintf(&out->log_path, "%s/containers/logs/%s-%.12s.log", c->data_dir, name, out->hash) >= 0) {
 		log = fopen(out->log_path, "we");
 		if (!log)
@@ -1041,7 +990,7 @@ int container_run(struct container_result *res, const struct container *c, const
 				start);
 	if (!run->out_dir)
 		return run_fail(res, CONTAINER_ERR_SETUP, err_set(ERR_INVALID, "no output folder"), start);
-	if ((rc = mkdir_p(run->out_dir)) != 0)
+	if ((rc = fs_mkdirs(run->out_dir)) != 0)
 		return run_fail(res, CONTAINER_ERR_SETUP, err_prefix("output folder"), start);
 	if (!realpath(run->out_dir, outdir))
 		return run_fail(res, CONTAINER_ERR_SETUP, err_errno(ERR_IO, "output folder %s", run->out_dir), start);

@@ -44,6 +44,7 @@ struct http_server {
 };
 
 struct http_req {
+	struct http_server *srv;	/* dashboard: for http_req_stopping */
 	struct mg_connection *conn;
 	const struct mg_request_info *info;
 	bool answered;
@@ -176,6 +177,48 @@ bool http_req_answered(const struct http_req *req)
 	return req->answered;
 }
 
+/* ---- dashboard: streamed answers (server-sent events) ---- */
+
+int http_stream_start(struct http_req *req, int status, const char *content_type)
+{
+	if (req->answered)
+		return err_set(ERR_INVALID, "http: a second answer to %s %s", req->info->request_method,
+			       http_req_path(req));
+	req->answered = true;
+	req->status = status;
+	/* Without a length, only the end of the connection ends the answer. */
+	mg_disable_connection_keep_alive(req->conn);
+	if (mg_response_header_start(req->conn, status) != 0)
+		return err_set(ERR_IO, "http: cannot start the answer to %s", http_req_path(req));
+	mg_response_header_add(req->conn, "Content-Type", content_type, -1);
+	mg_response_header_add(req->conn, "Cache-Control", "no-store", -1);
+	mg_response_header_add(req->conn, "X-Content-Type-Options", "nosniff", -1);
+	mg_response_header_add(req->conn, "Connection", "close", -1);
+	/* Proxies (nginx) buffer answers by default, which would hold a live log back. */
+	mg_response_header_add(req->conn, "X-Accel-Buffering", "no", -1);
+	if (mg_response_header_send(req->conn) != 0)
+		return err_set(ERR_IO, "http: cannot send the answer to %s", http_req_path(req));
+	return 0;
+}
+
+int http_stream_write(struct http_req *req, const void *data, size_t len)
+{
+	if (len > 0 && mg_write(req->conn, data, len) != (int)len)
+		return err_set(ERR_IO, "http: the client of %s went away", http_req_path(req));
+	return 0;
+}
+
+bool http_req_stopping(const struct http_req *req)
+{
+	bool stopping;
+
+	pthread_mutex_lock(&req->srv->lock);
+	stopping = req->srv->stopping;
+	pthread_mutex_unlock(&req->srv->lock);
+	return stopping;
+}
+/* ---- end dashboard ---- */
+
 /* ---- requests ---- */
 
 const char *http_req_method(const struct http_req *req)
@@ -251,7 +294,7 @@ static bool prefix_matches(const struct route *r, const char *path)
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
 	struct http_server *srv = cbdata;
-	struct http_req req = { .conn = conn, .info = mg_get_request_info(conn) };
+	struct http_req req = { .srv = srv, .conn = conn, .info = mg_get_request_info(conn) };
 	const char *path = http_req_path(&req);
 	http_handler_fn fn = NULL;
 	void *arg = NULL;

@@ -104,4 +104,20 @@ int http_respond_asset(struct http_req *req, const char *content_type, const voi
 /* Whether the handler has answered. */
 bool http_req_answered(const struct http_req *req);
 
+/* ---- dashboard: streamed answers (server-sent events) ---- */
+
+/*
+ * Starts an answer whose length is not known (a live log): no
+ * Content-Length, Cache-Control: no-store, and the connection closes at its
+ * end. The handler then sends pieces with http_stream_write and returns when
+ * done; it counts as answered. A streaming handler holds a worker thread, so
+ * it must bound its own time and end when http_req_stopping says so.
+ */
+int http_stream_start(struct http_req *req, int status, const char *content_type);
+/* Sends a piece of a streamed answer; ERR_IO when the client went away. */
+int http_stream_write(struct http_req *req, const void *data, size_t len);
+/* Whether the server is stopping: a long answer ends itself when it is. */
+bool http_req_stopping(const struct http_req *req);
+/* ---- end dashboard ---- */
+
 #endif

@@ -129,6 +129,9 @@ int main(int argc, char **argv)
 	/* Plumbing for tests and operators, left out of --help. */
 	if (strcmp(argv[i], "forge") == 0)
 		return cmd_forge(argc - i, argv + i);
+	/* dashboard: the dashboard alone on a store */
+	if (strcmp(argv[i], "dashboard") == 0)
+		return cmd_dashboard(argc - i, argv + i);
 	fprintf(stderr, "rig: '%s' is not a rig command; see 'rig --help'\n", argv[i]);
 	return EXIT_USAGE;
 }

@@ -144,6 +144,9 @@ static int adopt(struct rack_hold *h, const char *id)
 	}
 	h->dev = dev;
 	heartbeat_hold(h->hb, id);
+	/* A job's row says where it runs; a health check's pseudo-job has none. */
+	if (h->env.job > 0 && store_job_set_device(h->env.store, h->env.job, id) != 0)
+		say(h, "recording the device of job %lld: %s", (long long)h->env.job, err_msg());
 	say(h, "leased %s (%s) for job %lld as %s, renewed every %lld s", id, h->board->name, (long long)h->env.job,
 	    h->env.holder, (long long)(h->ttl_ms / 3000));
 	if ((rc = target_device_new(&h->t, &o)) != 0) {

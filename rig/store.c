@@ -291,3 +291,137 @@ int store_build_bootable(struct store *s, const char *board, struct store_build 
 {
 	return s->ops->build_bootable(s, board, out);
 }
+
+int store_job_set_device(struct store *s, int64_t job, const char *device)
+{
+	return s->ops->job_set_device(s, job, device);
+}
+
+/* ---- dashboard: read-only views for the pages, the JSON API and /metrics ---- */
+
+int store_changes_list(struct store *s, const struct store_change_filter *f, struct store_change_row **out,
+		       size_t *n)
+{
+	return s->ops->changes_list(s, f, out, n);
+}
+
+void store_change_rows_free(struct store_change_row *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_change_release(&v[i].c);
+	free(v);
+}
+
+int store_change_builds(struct store *s, int64_t change_id, struct store_build_row **out, size_t *n)
+{
+	return s->ops->change_builds(s, change_id, out, n);
+}
+
+void store_build_rows_free(struct store_build_row *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_build_release(&v[i].b);
+	free(v);
+}
+
+int store_symbol_deltas(struct store *s, int64_t build, int64_t base_build, size_t limit,
+			struct store_symbol_delta **out, size_t *n)
+{
+	return s->ops->symbol_deltas(s, build, base_build, limit, out, n);
+}
+
+void store_symbol_deltas_free(struct store_symbol_delta *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].section);
+	}
+	free(v);
+}
+
+int store_change_results(struct store *s, int64_t change_id, struct store_result_row **out, size_t *n)
+{
+	return s->ops->change_results(s, change_id, out, n);
+}
+
+int store_case_history(struct store *s, const char *suite, const char *case_name, size_t limit,
+		       struct store_result_row **out, size_t *n)
+{
+	return s->ops->case_history(s, suite, case_name, limit, out, n);
+}
+
+void store_result_rows_free(struct store_result_row *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct store_result_row *r = &v[i];
+
+		free(r->suite);
+		free(r->case_name);
+		free(r->target);
+		free(r->kind);
+		free(r->board);
+		free(r->device);
+		free(r->status);
+		free(r->reason);
+		free(r->log_path);
+		free(r->sha);
+		free(r->ref);
+	}
+	free(v);
+}
+
+int store_job_get(struct store *s, int64_t id, struct store_job_row *out)
+{
+	return s->ops->job_get(s, id, out);
+}
+
+void store_job_row_release(struct store_job_row *j)
+{
+	free(j->suite);
+	free(j->target);
+	free(j->kind);
+	free(j->device);
+	free(j->board);
+	free(j->state);
+	free(j->reason);
+	free(j->log_path);
+	memset(j, 0, sizeof(*j));
+}
+
+int store_job_retry(struct store *s, int64_t id, const char *reason)
+{
+	return s->ops->job_retry(s, id, reason);
+}
+
+int store_size_history(struct store *s, const char *board, size_t limit, struct store_size_point **out,
+		       size_t *n)
+{
+	return s->ops->size_history(s, board, limit, out, n);
+}
+
+void store_size_points_free(struct store_size_point *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].sha);
+		free(v[i].ref);
+	}
+	free(v);
+}
+
+int store_boards_built(struct store *s, char ***out, size_t *n)
+{
+	return s->ops->boards_built(s, out, n);
+}
+
+void store_names_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int store_metrics_read(struct store *s, struct store_metrics *out)
+{
+	return s->ops->metrics_read(s, out);
+}
+/* ---- end dashboard ---- */

@@ -215,6 +215,126 @@ void store_statuses_free(struct store_status *v, size_t n);
  * broke booting never makes a device look broken. ERR_NOTFOUND when none.
  */
 int store_build_bootable(struct store *s, const char *board, struct store_build *out);
+/* The device a device job runs on now (it may move to another after an error). */
+int store_job_set_device(struct store *s, int64_t job, const char *device);
+
+/* ---- dashboard: read-only views for the pages, the JSON API and /metrics ---- */
+
+/*
+ * Kernel sizes: the sections of a build's kernel ELF (the artifact of kind
+ * kernel; a build without one counts its top-level ELFs). flash = text +
+ * data, ram = data + bss, as rig size counts them. A cached build's sizes are
+ * those of the build it reused.
+ */
+
+struct store_change_filter {
+	const char *state;		/* NULL: any */
+	const char *gate;		/* pass | fail | error | none (undecided); NULL: any */
+	int64_t before;			/* only ids below it (paging); 0: from the newest */
+	size_t limit;			/* 0: 50 */
+};
+
+/* A change as the list shows it. */
+struct store_change_row {
+	struct store_change c;
+	bool has_delta;			/* some board has a base build to compare with */
+	int64_t flash_delta, ram_delta;	/* the board that grew most (kernel, bytes) */
+	int64_t results, failed;	/* cases recorded, and of those fail or error */
+};
+
+struct store_build_row {
+	struct store_build b;
+	bool has_sizes, has_base;
+	int64_t text, data, bss;	/* kernel */
+	int64_t base_text, base_data, base_bss;
+	int64_t sizes_build;		/* the build whose sizes these are (itself, or the one it reused) */
+	int64_t base_build;		/* the board's ok build at the merge-base (its sizes' build); 0: none */
+};
+
+struct store_symbol_delta {
+	char *name, *section;
+	int64_t base, size, delta;	/* 0 base: new; 0 size: removed */
+};
+
+/* A result with its job and the change it belongs to. */
+struct store_result_row {
+	int64_t id, job_id, change_id;
+	char *suite, *case_name, *target;
+	char *kind;			/* qemu | device */
+	char *board;			/* the build's board (a device's board type) */
+	char *device;			/* device id for a device job, else NULL */
+	char *status, *reason, *log_path;
+	int attempt;
+	bool flaky;
+	int64_t duration_ms, created_at;
+	char *sha, *ref;		/* of the change */
+};
+
+struct store_job_row {
+	int64_t id, change_id, build_id;
+	char *suite, *target, *kind, *device, *board;
+	char *state;			/* queued | running | done | error | cancelled */
+	char *reason;
+	char *log_path;			/* of its results, NULL before the first */
+	int64_t attempts, created_at, started_at, finished_at;
+};
+
+/* One point of a board's kernel size over the base branch. */
+struct store_size_point {
+	int64_t build_id, change_id, at;	/* at: when it was built, unix ms */
+	char *sha, *ref;
+	int64_t text, data, bss;
+};
+
+/* Counts by a label, for /metrics. */
+struct store_count {
+	char label[32];
+	int64_t n;
+};
+
+struct store_metrics {
+	int64_t jobs_queued;
+	struct store_count jobs[8];		/* by state */
+	size_t njobs;
+	struct store_count verdicts[8];		/* finished jobs by verdict: pass fail error skip xfail */
+	size_t nverdicts;
+	struct store_count changes[8];		/* by state */
+	size_t nchanges;
+	struct store_count devices[8];		/* by state, leased derived from a live lease */
+	size_t ndevices;
+	int64_t builds, builds_cached;		/* finished builds, and of those reused */
+};
+
+/* Newest first. */
+int store_changes_list(struct store *s, const struct store_change_filter *f, struct store_change_row **out,
+		       size_t *n);
+void store_change_rows_free(struct store_change_row *v, size_t n);
+/* The change's builds by board, with kernel sizes and those of the merge-base. */
+int store_change_builds(struct store *s, int64_t change_id, struct store_build_row **out, size_t *n);
+void store_build_rows_free(struct store_build_row *v, size_t n);
+/* The kernel symbols whose size changed most from base_build to build (ids as in sizes_build). */
+int store_symbol_deltas(struct store *s, int64_t build, int64_t base_build, size_t limit,
+			struct store_symbol_delta **out, size_t *n);
+void store_symbol_deltas_free(struct store_symbol_delta *v, size_t n);
+/* Every result of a change, by suite, case, target, oldest attempt first. */
+int store_change_results(struct store *s, int64_t change_id, struct store_result_row **out, size_t *n);
+/* A case's last `limit` results on every target, newest first. */
+int store_case_history(struct store *s, const char *suite, const char *case_name, size_t limit,
+		       struct store_result_row **out, size_t *n);
+void store_result_rows_free(struct store_result_row *v, size_t n);
+int store_job_get(struct store *s, int64_t id, struct store_job_row *out);
+void store_job_row_release(struct store_job_row *j);
+/* Queues a finished job again; ERR_CONFLICT while it is queued or running, ERR_NOTFOUND for no job. */
+int store_job_retry(struct store *s, int64_t id, const char *reason);
+/* Kernel sizes of board at the base branch's commits (merge-base builds and branch pushes), oldest first. */
+int store_size_history(struct store *s, const char *board, size_t limit, struct store_size_point **out,
+		       size_t *n);
+void store_size_points_free(struct store_size_point *v, size_t n);
+/* Boards that have a build, by name; *out and its strings are freed with store_names_free. */
+int store_boards_built(struct store *s, char ***out, size_t *n);
+void store_names_free(char **v, size_t n);
+int store_metrics_read(struct store *s, struct store_metrics *out);
+/* ---- end dashboard ---- */
 
 /* ---- for backends ---- */
 
@@ -263,6 +383,23 @@ struct store_ops {
 
 	/* rack: health checks */
 	int (*build_bootable)(struct store *s, const char *board, struct store_build *out);
+	int (*job_set_device)(struct store *s, int64_t job, const char *device);
+
+	/* dashboard */
+	int (*changes_list)(struct store *s, const struct store_change_filter *f, struct store_change_row **out,
+			    size_t *n);
+	int (*change_builds)(struct store *s, int64_t change_id, struct store_build_row **out, size_t *n);
+	int (*symbol_deltas)(struct store *s, int64_t build, int64_t base_build, size_t limit,
+			     struct store_symbol_delta **out, size_t *n);
+	int (*change_results)(struct store *s, int64_t change_id, struct store_result_row **out, size_t *n);
+	int (*case_history)(struct store *s, const char *suite, const char *case_name, size_t limit,
+			    struct store_result_row **out, size_t *n);
+	int (*job_get)(struct store *s, int64_t id, struct store_job_row *out);
+	int (*job_retry)(struct store *s, int64_t id, const char *reason);
+	int (*size_history)(struct store *s, const char *board, size_t limit, struct store_size_point **out,
+			    size_t *n);
+	int (*boards_built)(struct store *s, char ***out, size_t *n);
+	int (*metrics_read)(struct store *s, struct store_metrics *out);
 };
 
 struct store {

@@ -98,6 +98,10 @@ static const struct migration migrations[] = {
 	  "  id INTEGER PRIMARY KEY, change_id INTEGER NOT NULL REFERENCES changes(id),"
 	  "  state TEXT NOT NULL, description TEXT, target_url TEXT, http_status INTEGER,"
 	  "  posted_at INTEGER NOT NULL);" },
+	/* dashboard: a job's results, a board's builds by commit (base builds, size history) */
+	{ 4, "indexes for the dashboard",
+	  "CREATE INDEX results_job ON results(job_id);"
+	  "CREATE INDEX builds_board_sha ON builds(board, sha);" },
 };
 
 #define LATEST (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -1008,6 +1012,23 @@ static int sq_statuses_list(struct store *base, int64_t change_id, struct store_
 static int sq_statuses_stale(struct store *base, int64_t before_ms, struct store_status **out, size_t *n);
 /* rack: health checks, defined at the end of this file */
 static int sq_build_bootable(struct store *base, const char *board, struct store_build *out);
+static int sq_job_set_device(struct store *base, int64_t job, const char *device);
+
+/* dashboard: read-only views, defined at the end of this file */
+static int sq_changes_list(struct store *base, const struct store_change_filter *f, struct store_change_row **out,
+			   size_t *n);
+static int sq_change_builds(struct store *base, int64_t change_id, struct store_build_row **out, size_t *n);
+static int sq_symbol_deltas(struct store *base, int64_t build, int64_t base_build, size_t limit,
+			    struct store_symbol_delta **out, size_t *n);
+static int sq_change_results(struct store *base, int64_t change_id, struct store_result_row **out, size_t *n);
+static int sq_case_history(struct store *base, const char *suite, const char *case_name, size_t limit,
+			   struct store_result_row **out, size_t *n);
+static int sq_job_get(struct store *base, int64_t id, struct store_job_row *out);
+static int sq_job_retry(struct store *base, int64_t id, const char *reason);
+static int sq_size_history(struct store *base, const char *board, size_t limit, struct store_size_point **out,
+			   size_t *n);
+static int sq_boards_built(struct store *base, char ***out, size_t *n);
+static int sq_metrics_read(struct store *base, struct store_metrics *out);
 
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
@@ -1048,6 +1069,18 @@ static const struct store_ops sqlite_ops = {
 	.statuses_stale = sq_statuses_stale,
 	/* rack */
 	.build_bootable = sq_build_bootable,
+	.job_set_device = sq_job_set_device,
+	/* dashboard */
+	.changes_list = sq_changes_list,
+	.change_builds = sq_change_builds,
+	.symbol_deltas = sq_symbol_deltas,
+	.change_results = sq_change_results,
+	.case_history = sq_case_history,
+	.job_get = sq_job_get,
+	.job_retry = sq_job_retry,
+	.size_history = sq_size_history,
+	.boards_built = sq_boards_built,
+	.metrics_read = sq_metrics_read,
 };
 
 int store_sqlite_open(struct store **out, const char *path, int target_version)
@@ -1247,6 +1280,553 @@ static int sq_statuses_stale(struct store *base, int64_t before_ms, struct store
 	return read_statuses(s, st, out, n, "finding stale forge statuses");
 }
 
+/* ---- dashboard: read-only views for the pages, the JSON API and /metrics ---- */
+
+/* Makes room for one more element of size bytes in *v; ERR_NOMEM leaves *v as it was. */
+static int grow(void **v, size_t *alloc, size_t count, size_t size)
+{
+	void *nv;
+	size_t na;
+
+	if (count < *alloc)
+		return 0;
+	na = *alloc ? *alloc * 2 : 16;
+	nv = realloc(*v, na * size);
+	if (!nv)
+		return err_set(ERR_NOMEM, "out of memory");
+	memset((char *)nv + *alloc * size, 0, (na - *alloc) * size);
+	*v = nv;
+	*alloc = na;
+	return 0;
+}
+
+/*
+ * The kernel's bytes of some classes in the sizes of build X (an SQL
+ * expression): the artifact of kind kernel, or, for a build that recorded
+ * none, its ELFs outside any folder (apps live in one).
+ */
+#define KERNEL_SUM(X, CLASSES) \
+	"(SELECT coalesce(sum(z.size), 0) FROM sizes z WHERE z.build_id = " X " AND z.class IN " CLASSES \
+	" AND z.artifact = coalesce((SELECT a.name FROM artifacts a WHERE a.build_id = " X \
+	" AND a.kind = 'kernel' LIMIT 1), CASE WHEN z.artifact NOT LIKE '%/%' THEN z.artifact END))"
+#define FLASH_CLASSES "('text', 'data')"
+#define RAM_CLASSES "('data', 'bss')"
+
+/* The board's ok build at the merge-base of build B's change: the one whose sizes count. */
+#define BASE_BUILD(B) \
+	"(SELECT coalesce(b2.source_build_id, b2.id) FROM builds b2 WHERE b2.board = " B ".board" \
+	" AND b2.sha = (SELECT merge_base FROM changes WHERE id = " B ".change_id) AND b2.status = 'ok'" \
+	" ORDER BY b2.id DESC LIMIT 1)"
+
+#define CHANGE_COLUMNS \
+	"c.id, c.repo, c.forge, c.kind, coalesce(c.number, 0), c.ref, c.sha, c.base_ref, c.base_sha," \
+	" c.merge_base, c.title, c.author, c.state, c.gate, c.reason, c.created_at, c.updated_at," \
+	" coalesce(c.finished_at, 0)"
+#define NCHANGE_COLUMNS 18
+
+static void read_change(sqlite3_stmt *st, struct store_change *c)
+{
+	c->id = sqlite3_column_int64(st, 0);
+	c->repo = column_dup(st, 1);
+	c->forge = column_dup(st, 2);
+	c->kind = column_dup(st, 3);
+	c->number = sqlite3_column_int64(st, 4);
+	c->ref = column_dup(st, 5);
+	c->sha = column_dup(st, 6);
+	c->base_ref = column_dup(st, 7);
+	c->base_sha = column_dup(st, 8);
+	c->merge_base = column_dup(st, 9);
+	c->title = column_dup(st, 10);
+	c->author = column_dup(st, 11);
+	c->state = column_dup(st, 12);
+	c->gate = column_dup(st, 13);
+	c->reason = column_dup(st, 14);
+	c->created_at = sqlite3_column_int64(st, 15);
+	c->updated_at = sqlite3_column_int64(st, 16);
+	c->finished_at = sqlite3_column_int64(st, 17);
+}
+
+static int sq_changes_list(struct store *base, const struct store_change_filter *f, struct store_change_row **out,
+			   size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_change_row *v = NULL;
+	size_t count = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	/* The page of changes first, so sizes and counts are computed for those alone. */
+	if ((rc = prepare(s, &st,
+			  "WITH page AS (SELECT id FROM changes WHERE (?1 IS NULL OR state = ?1)"
+			  "   AND (?2 IS NULL OR coalesce(gate, 'none') = ?2) AND (?3 = 0 OR id < ?3)"
+			  "   ORDER BY id DESC LIMIT ?4),"
+			  " bb AS (SELECT b.change_id, coalesce(b.source_build_id, b.id) AS sid, " BASE_BUILD("b") " AS bsid"
+			  "   FROM builds b WHERE b.change_id IN (SELECT id FROM page) AND b.status = 'ok'),"
+			  " ids AS (SELECT sid AS id FROM bb UNION SELECT bsid FROM bb WHERE bsid IS NOT NULL),"
+			  /* Each build's kernel totals in one pass over its sizes, not a subquery per sum. */
+			  " kt AS (SELECT z.build_id AS id,"
+			  "   sum(CASE WHEN z.class IN " FLASH_CLASSES " THEN z.size ELSE 0 END) AS flash,"
+			  "   sum(CASE WHEN z.class IN " RAM_CLASSES " THEN z.size ELSE 0 END) AS ram"
+			  "   FROM ids JOIN sizes z ON z.build_id = ids.id"
+			  "   LEFT JOIN artifacts a ON a.build_id = z.build_id AND a.kind = 'kernel'"
+			  "   WHERE z.artifact = coalesce(a.name, CASE WHEN z.artifact NOT LIKE '%/%' THEN z.artifact END)"
+			  "   GROUP BY z.build_id),"
+			  " agg AS (SELECT bb.change_id, max(k1.flash - k2.flash) AS df, max(k1.ram - k2.ram) AS dr"
+			  "   FROM bb JOIN kt k1 ON k1.id = bb.sid JOIN kt k2 ON k2.id = bb.bsid GROUP BY bb.change_id),"
+			  " rc AS (SELECT change_id, count(*) AS n, sum(status IN ('fail', 'error')) AS f FROM results"
+			  "   WHERE change_id IN (SELECT id FROM page) GROUP BY change_id)"
+			  " SELECT " CHANGE_COLUMNS ", agg.df IS NOT NULL, coalesce(agg.df, 0), coalesce(agg.dr, 0),"
+			  "  coalesce(rc.n, 0), coalesce(rc.f, 0)"
+			  " FROM changes c JOIN page ON page.id = c.id LEFT JOIN agg ON agg.change_id = c.id"
+			  " LEFT JOIN rc ON rc.change_id = c.id"
+			  " ORDER BY c.id DESC", "listing changes")))
+		return rc;
+	bind_text(st, 1, f && f->state ? f->state : NULL);
+	bind_text(st, 2, f && f->gate ? f->gate : NULL);
+	sqlite3_bind_int64(st, 3, f ? f->before : 0);
+	sqlite3_bind_int64(st, 4, f && f->limit ? (int64_t)f->limit : 50);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_change_row *r;
+
+		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
+			sqlite3_finalize(st);
+			store_change_rows_free(v, count);
+			return ERR_NOMEM;
+		}
+		r = &v[count++];
+		read_change(st, &r->c);
+		r->has_delta = sqlite3_column_int(st, NCHANGE_COLUMNS) != 0;
+		r->flash_delta = sqlite3_column_int64(st, NCHANGE_COLUMNS + 1);
+		r->ram_delta = sqlite3_column_int64(st, NCHANGE_COLUMNS + 2);
+		r->results = sqlite3_column_int64(st, NCHANGE_COLUMNS + 3);
+		r->failed = sqlite3_column_int64(st, NCHANGE_COLUMNS + 4);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_change_rows_free(v, count);
+		return db_error(s, "listing changes");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+static int sq_change_builds(struct store *base, int64_t change_id, struct store_build_row **out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_build_row *v = NULL;
+	size_t count = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(s, &st,
+			  "WITH bb AS (SELECT b.*, coalesce(b.source_build_id, b.id) AS sid, " BASE_BUILD("b") " AS bsid"
+			  "   FROM builds b WHERE b.change_id = ?1)"
+			  " SELECT " BUILD_COLUMNS ", sid, coalesce(bsid, 0),"
+			  "  EXISTS (SELECT 1 FROM sizes WHERE build_id = sid),"
+			  "  " KERNEL_SUM("sid", "('text')") ", " KERNEL_SUM("sid", "('data')") ", "
+			  KERNEL_SUM("sid", "('bss')") ","
+			  "  " KERNEL_SUM("bsid", "('text')") ", " KERNEL_SUM("bsid", "('data')") ", "
+			  KERNEL_SUM("bsid", "('bss')")
+			  " FROM bb ORDER BY board, id", "listing a change's builds")))
+		return rc;
+	sqlite3_bind_int64(st, 1, change_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_build_row *r;
+
+		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
+			sqlite3_finalize(st);
+			store_build_rows_free(v, count);
+			return ERR_NOMEM;
+		}
+		r = &v[count++];
+		read_build(st, &r->b);
+		r->sizes_build = sqlite3_column_int64(st, 16);
+		r->base_build = sqlite3_column_int64(st, 17);
+		r->has_sizes = sqlite3_column_int(st, 18) != 0;
+		r->has_base = r->base_build != 0;
+		r->text = sqlite3_column_int64(st, 19);
+		r->data = sqlite3_column_int64(st, 20);
+		r->bss = sqlite3_column_int64(st, 21);
+		r->base_text = sqlite3_column_int64(st, 22);
+		r->base_data = sqlite3_column_int64(st, 23);
+		r->base_bss = sqlite3_column_int64(st, 24);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_build_rows_free(v, count);
+		return db_error(s, "listing a change's builds");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+static int sq_symbol_deltas(struct store *base, int64_t build, int64_t base_build, size_t limit,
+			    struct store_symbol_delta **out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_symbol_delta *v = NULL;
+	size_t count = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	/* A name's sizes summed per build, so a symbol split in two (or present in one build only) still compares. */
+	if ((rc = prepare(s, &st,
+			  "WITH k AS (SELECT y.build_id, y.name, y.section, y.size FROM symbols y"
+			  "   WHERE y.build_id IN (?1, ?2) AND y.artifact = coalesce((SELECT a.name FROM artifacts a"
+			  "     WHERE a.build_id = y.build_id AND a.kind = 'kernel' LIMIT 1),"
+			  "     CASE WHEN y.artifact NOT LIKE '%/%' THEN y.artifact END)),"
+			  " g AS (SELECT name, max(section) AS section,"
+			  "   sum(CASE WHEN build_id = ?2 THEN size ELSE 0 END) AS base,"
+			  "   sum(CASE WHEN build_id = ?1 THEN size ELSE 0 END) AS size FROM k GROUP BY name)"
+			  " SELECT name, section, base, size, size - base AS delta FROM g WHERE size != base"
+			  " ORDER BY abs(size - base) DESC, name LIMIT ?3", "comparing symbols")))
+		return rc;
+	sqlite3_bind_int64(st, 1, build);
+	sqlite3_bind_int64(st, 2, base_build);
+	sqlite3_bind_int64(st, 3, (int64_t)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_symbol_delta *d;
+
+		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
+			sqlite3_finalize(st);
+			store_symbol_deltas_free(v, count);
+			return ERR_NOMEM;
+		}
+		d = &v[count++];
+		d->name = column_dup(st, 0);
+		d->section = column_dup(st, 1);
+		d->base = sqlite3_column_int64(st, 2);
+		d->size = sqlite3_column_int64(st, 3);
+		d->delta = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_symbol_deltas_free(v, count);
+		return db_error(s, "comparing symbols");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+#define RESULT_ROW_COLUMNS \
+	"r.id, coalesce(r.job_id, 0), r.change_id, r.suite, r.case_name, r.target," \
+	" coalesce(j.target_kind, 'qemu'), coalesce(b.board, r.target), j.device, r.status, r.reason," \
+	" r.log_path, r.attempt, r.flaky, coalesce(r.duration_ms, 0), r.created_at, c.sha, c.ref" \
+	" FROM results r LEFT JOIN jobs j ON j.id = r.job_id LEFT JOIN builds b ON b.id = j.build_id" \
+	" JOIN changes c ON c.id = r.change_id"
+
+static int read_result_rows(struct sqlite_store *s, sqlite3_stmt *st, struct store_result_row **out, size_t *n,
+			    const char *what)
+{
+	struct store_result_row *v = NULL;
+	size_t count = 0, alloc = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_result_row *r;
+
+		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
+			sqlite3_finalize(st);
+			store_result_rows_free(v, count);
+			return ERR_NOMEM;
+		}
+		r = &v[count++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->job_id = sqlite3_column_int64(st, 1);
+		r->change_id = sqlite3_column_int64(st, 2);
+		r->suite = column_dup(st, 3);
+		r->case_name = column_dup(st, 4);
+		r->target = column_dup(st, 5);
+		r->kind = column_dup(st, 6);
+		r->board = column_dup(st, 7);
+		r->device = column_dup(st, 8);
+		r->status = column_dup(st, 9);
+		r->reason = column_dup(st, 10);
+		r->log_path = column_dup(st, 11);
+		r->attempt = sqlite3_column_int(st, 12);
+		r->flaky = sqlite3_column_int(st, 13) != 0;
+		r->duration_ms = sqlite3_column_int64(st, 14);
+		r->created_at = sqlite3_column_int64(st, 15);
+		r->sha = column_dup(st, 16);
+		r->ref = column_dup(st, 17);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_result_rows_free(v, count);
+		return db_error(s, what);
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+static int sq_change_results(struct store *base, int64_t change_id, struct store_result_row **out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(s, &st, "SELECT " RESULT_ROW_COLUMNS " WHERE r.change_id = ?"
+			  " ORDER BY r.suite, r.case_name, r.target, r.id", "listing a change's results")))
+		return rc;
+	sqlite3_bind_int64(st, 1, change_id);
+	return read_result_rows(s, st, out, n, "listing a change's results");
+}
+
+static int sq_case_history(struct store *base, const char *suite, const char *case_name, size_t limit,
+			   struct store_result_row **out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(s, &st, "SELECT " RESULT_ROW_COLUMNS " WHERE r.suite = ? AND r.case_name = ?"
+			  " ORDER BY r.id DESC LIMIT ?", "reading a case's history")))
+		return rc;
+	bind_text(st, 1, suite);
+	bind_text(st, 2, case_name);
+	sqlite3_bind_int64(st, 3, (int64_t)limit);
+	return read_result_rows(s, st, out, n, "reading a case's history");
+}
+
+static int sq_job_get(struct store *base, int64_t id, struct store_job_row *out)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = prepare(s, &st,
+			  "SELECT j.id, j.change_id, coalesce(j.build_id, 0), j.suite, j.target, j.target_kind, j.device,"
+			  " coalesce(b.board, j.target), j.state, j.reason,"
+			  " (SELECT r.log_path FROM results r WHERE r.job_id = j.id AND r.log_path IS NOT NULL"
+			  "  ORDER BY r.id DESC LIMIT 1),"
+			  " j.attempts, j.created_at, coalesce(j.started_at, 0), coalesce(j.finished_at, 0)"
+			  " FROM jobs j LEFT JOIN builds b ON b.id = j.build_id WHERE j.id = ?", "reading a job")))
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->change_id = sqlite3_column_int64(st, 1);
+		out->build_id = sqlite3_column_int64(st, 2);
+		out->suite = column_dup(st, 3);
+		out->target = column_dup(st, 4);
+		out->kind = column_dup(st, 5);
+		out->device = column_dup(st, 6);
+		out->board = column_dup(st, 7);
+		out->state = column_dup(st, 8);
+		out->reason = column_dup(st, 9);
+		out->log_path = column_dup(st, 10);
+		out->attempts = sqlite3_column_int64(st, 11);
+		out->created_at = sqlite3_column_int64(st, 12);
+		out->started_at = sqlite3_column_int64(st, 13);
+		out->finished_at = sqlite3_column_int64(st, 14);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return err_set(ERR_NOTFOUND, "no job %lld", (long long)id);
+	return rc == SQLITE_ROW ? 0 : db_error(s, "reading a job");
+}
+
+static int sq_job_retry(struct store *base, int64_t id, const char *reason)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_job_row j;
+	sqlite3_stmt *st;
+	int rc;
+
+	/* One conditional UPDATE: a job the scheduler takes meanwhile is not queued twice. */
+	if ((rc = prepare(s, &st,
+			  "UPDATE jobs SET state = 'queued', reason = ?2, started_at = NULL, finished_at = NULL"
+			  " WHERE id = ?1 AND state NOT IN ('queued', 'running')", "queueing a job again")))
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, reason);
+	if ((rc = step_done(s, st, "queueing a job again")))
+		return rc;
+	if (sqlite3_changes(s->db))
+		return 0;
+	if ((rc = sq_job_get(base, id, &j)) != 0)
+		return rc;
+	rc = err_set(ERR_CONFLICT, "job %lld is %s already", (long long)id, j.state);
+	store_job_row_release(&j);
+	return rc;
+}
+
+static int sq_size_history(struct store *base, const char *board, size_t limit, struct store_size_point **out,
+			   size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_size_point *v = NULL;
+	size_t count = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	/*
+	 * The base branch's commits are those built as a merge-base (no change
+	 * of their own) or pushed to a protected branch; one point per commit.
+	 */
+	if ((rc = prepare(s, &st,
+			  "WITH pts AS (SELECT min(b.id) AS id FROM builds b LEFT JOIN changes c ON c.id = b.change_id"
+			  "   WHERE b.board = ?1 AND b.status = 'ok' AND (b.change_id IS NULL OR c.kind = 'push')"
+			  "   GROUP BY b.sha),"
+			  " bb AS (SELECT b.*, coalesce(b.source_build_id, b.id) AS sid FROM builds b JOIN pts ON pts.id = b.id)"
+			  " SELECT bb.id, coalesce(bb.change_id, 0), coalesce(bb.finished_at, bb.created_at) AS at,"
+			  "  bb.sha, c.ref, " KERNEL_SUM("bb.sid", "('text')") ", " KERNEL_SUM("bb.sid", "('data')") ", "
+			  KERNEL_SUM("bb.sid", "('bss')")
+			  " FROM bb LEFT JOIN changes c ON c.id = bb.change_id"
+			  " WHERE EXISTS (SELECT 1 FROM sizes WHERE build_id = bb.sid)"
+			  " ORDER BY at DESC, bb.id DESC LIMIT ?2", "reading size history")))
+		return rc;
+	bind_text(st, 1, board);
+	sqlite3_bind_int64(st, 2, (int64_t)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_size_point *p;
+
+		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
+			sqlite3_finalize(st);
+			store_size_points_free(v, count);
+			return ERR_NOMEM;
+		}
+		p = &v[count++];
+		p->build_id = sqlite3_column_int64(st, 0);
+		p->change_id = sqlite3_column_int64(st, 1);
+		p->at = sqlite3_column_int64(st, 2);
+		p->sha = column_dup(st, 3);
+		p->ref = column_dup(st, 4);
+		p->text = sqlite3_column_int64(st, 5);
+		p->data = sqlite3_column_int64(st, 6);
+		p->bss = sqlite3_column_int64(st, 7);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_size_points_free(v, count);
+		return db_error(s, "reading size history");
+	}
+	/* Oldest first, as a chart reads. */
+	for (size_t i = 0; i < count / 2; i++) {
+		struct store_size_point t = v[i];
+
+		v[i] = v[count - 1 - i];
+		v[count - 1 - i] = t;
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+static int sq_boards_built(struct store *base, char ***out, size_t *n)
+{
+	struct sqlite_store *s = ss(base);
+	char **v = NULL;
+	size_t count = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prepare(s, &st, "SELECT DISTINCT board FROM builds ORDER BY board", "listing boards")))
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0 || !(v[count] = column_dup(st, 0))) {
+			sqlite3_finalize(st);
+			store_names_free(v, count);
+			return err_set(ERR_NOMEM, "out of memory");
+		}
+		count++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_names_free(v, count);
+		return db_error(s, "listing boards");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+/* Label-count pairs of a GROUP BY into a fixed array (labels past its size are dropped). */
+static int read_counts(struct sqlite_store *s, const char *sql, struct store_count *v, size_t cap, size_t *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*n = 0;
+	if ((rc = prepare(s, &st, sql, "counting for metrics")))
+		return rc;
+	sqlite3_bind_int64(st, 1, store_now_ms());
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *label = sqlite3_column_text(st, 0);
+
+		if (*n == cap || !label)
+			continue;
+		snprintf(v[*n].label, sizeof(v[*n].label), "%s", (const char *)label);
+		v[*n].n = sqlite3_column_int64(st, 1);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_error(s, "counting for metrics");
+}
+
+static int sq_metrics_read(struct store *base, struct store_metrics *out)
+{
+	struct sqlite_store *s = ss(base);
+	struct store_count builds[2];
+	size_t nb;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = read_counts(s, "SELECT state, count(*) FROM jobs WHERE ?1 = ?1 GROUP BY state", out->jobs, 8,
+			      &out->njobs)) ||
+	    (rc = read_counts(s, "SELECT state, count(*) FROM changes WHERE ?1 = ?1 GROUP BY state", out->changes, 8,
+			      &out->nchanges)) ||
+	    /* A finished job's verdict: error when the rig failed it, else its worst case. */
+	    (rc = read_counts(s,
+			      "SELECT v, count(*) FROM (SELECT CASE WHEN j.state = 'error' THEN 'error' ELSE"
+			      "  (SELECT CASE WHEN sum(r.status = 'fail') > 0 THEN 'fail'"
+			      "   WHEN sum(r.status = 'error') > 0 THEN 'error' WHEN sum(r.status = 'pass') > 0 THEN 'pass'"
+			      "   WHEN sum(r.status = 'xfail') > 0 THEN 'xfail' WHEN count(*) > 0 THEN 'skip' END"
+			      "   FROM results r WHERE r.job_id = j.id) END AS v"
+			      " FROM jobs j WHERE j.state NOT IN ('queued', 'running') AND ?1 = ?1)"
+			      " WHERE v IS NOT NULL GROUP BY v", out->verdicts, 8, &out->nverdicts)) ||
+	    (rc = read_counts(s,
+			      "SELECT CASE WHEN state = 'idle' AND lease_job IS NOT NULL AND lease_expires > ?1"
+			      " THEN 'leased' ELSE state END AS st, count(*) FROM devices GROUP BY st",
+			      out->devices, 8, &out->ndevices)) ||
+	    (rc = read_counts(s,
+			      "SELECT 'all', count(*) FROM builds WHERE status IN ('ok', 'fail') AND ?1 = ?1"
+			      " UNION ALL SELECT 'cached', count(*) FROM builds WHERE cached AND status IN ('ok', 'fail')",
+			      builds, 2, &nb)))
+		return rc;
+	for (size_t i = 0; i < out->njobs; i++)
+		if (strcmp(out->jobs[i].label, "queued") == 0)
+			out->jobs_queued = out->jobs[i].n;
+	for (size_t i = 0; i < nb; i++) {
+		if (strcmp(builds[i].label, "all") == 0)
+			out->builds = builds[i].n;
+		else
+			out->builds_cached = builds[i].n;
+	}
+	return 0;
+}
+/* ---- end dashboard ---- */
+
 /* ---- rack: health checks ---- */
 
 static int sq_build_bootable(struct store *base, const char *board, struct store_build *out)
@@ -1264,3 +1844,19 @@ static int sq_build_bootable(struct store *base, const char *board, struct store
 	bind_text(st, 1, board);
 	return build_query(s, st, out, "finding a bootable build", "no build of that board has passed a case yet");
 }
+
+static int sq_job_set_device(struct store *base, int64_t job, const char *device)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st, "UPDATE jobs SET device = ? WHERE id = ?", "recording a job's device")))
+		return rc;
+	bind_text(st, 1, device);
+	sqlite3_bind_int64(st, 2, job);
+	if ((rc = step_done(s, st, "recording a job's device")))
+		return rc;
+	return sqlite3_changes(s->db) ? 0 : err_set(ERR_NOTFOUND, "no job %lld", (long long)job);
+}
+/* ---- end rack ---- */

@@ -213,7 +213,8 @@ static int qemu_console_open(struct target *t)
 		if (proc_now_ms() > deadline)
 			return err_set(ERR_TIMEOUT, "qemu %s: console port %d not ready within %d ms",
 				       t->board->name, q->port, CONNECT_DEADLINE_MS);
-		poll(NULL, 0, 20);
+		/* QEMU listens within tens of milliseconds: look often, so no case waits for the rig. */
+		poll(NULL, 0, 5);
 	}
 }
 

@@ -42,6 +42,9 @@ RESULT = re.compile(r"^(not )?ok (\d+)\b(.*)$")
 TAP_END = "# tap-end"
 PANIC = re.compile(r"^kernel: panic: ")
 PROCESS_END = re.compile(r"^kernel: process (\S+) (faulted|exited)\b")
+# A driver's diagnostic that measures something (ipc/ping-pong-latency):
+# shown for passing cases too, so that the numbers reach the log.
+MEASURE = re.compile(r"^# .*\bticks\b")
 
 
 class CaseError(Exception):
@@ -507,6 +510,10 @@ def main():
             if args.log and v.status == "pass":
                 for line in v.log:
                     print("#   | %s" % line)
+            elif v.status == "pass":
+                for line in v.log:
+                    if MEASURE.match(line):
+                        print("#   %s: %s" % (board, line[2:]))
             sys.stdout.flush()
 
     for b in boards:

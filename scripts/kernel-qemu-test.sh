@@ -6,8 +6,9 @@
 #   scripts/kernel-qemu-test.sh [-j N] [-o DIR] [-s SUITE]... [-c CASE]...
 #                               [--no-build] [--log] [BOARD...]
 #
-# BOARD defaults to every board with a kernel port (qemu-mps2-an385,
-# qemu-sifive-e). -o is where builds go (default build/kernel-test), -s and
+# BOARD defaults to every board that has a kernel port (kernel/board/BOARD/)
+# and a qemu: section in boards/BOARD.yaml (qemu-mps2-an385, qemu-sifive-e,
+# hifive1-revb). -o is where builds go (default build/kernel-test), -s and
 # -c narrow the run to some suites or cases, --log prints the console of
 # passing cases too. Every boot has a deadline (the case's timeout) after
 # which its QEMU process group is killed.
@@ -21,7 +22,8 @@ args=()
 boards=()
 
 usage() {
-	sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	# The comment at the top, whatever its length.
+	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -38,7 +40,21 @@ while [ $# -gt 0 ]; do
 	*) boards+=("$1"); shift ;;
 	esac
 done
-[ ${#boards[@]} -gt 0 ] || boards=(qemu-mps2-an385 qemu-sifive-e)
+if [ ${#boards[@]} -eq 0 ]; then
+	for f in "$root"/boards/*.yaml; do
+		board=$(basename "$f" .yaml)
+		if [ -f "$root/kernel/board/$board/board.mk" ] && grep -q '^qemu:' "$f"; then
+			boards+=("$board")
+		fi
+	done
+fi
+
+for board in "${boards[@]}"; do
+	if [ ! -f "$root/boards/$board.yaml" ] || ! grep -q '^qemu:' "$root/boards/$board.yaml"; then
+		echo "Bail out! $board has no qemu: section in boards/$board.yaml (scripts/kernel-build-boards.sh builds it)"
+		exit 2
+	fi
+done
 
 # The pyenv or venv python that may come first on PATH lacks PyYAML.
 python=/usr/bin/python3

@@ -29,7 +29,7 @@ void arch_init(void);
 void arch_process_start(struct process *p, uint32_t entry, uint32_t sp,
 			const uint32_t args[4]);
 
-/* Run p until it traps. Programs the MPU/PMP for p first. */
+/* Run p until it traps. Programs the MPU/PMP for p (and its shares) first. */
 enum trap arch_run(struct process *p);
 
 /* After TRAP_SYSCALL: the class and the four arguments. */
@@ -43,6 +43,19 @@ void arch_syscall_return(struct process *p, struct syscall_ret r);
  * returns, p goes on after that system call.
  */
 void arch_upcall(struct process *p, uint32_t fn, const uint32_t args[4]);
+
+/*
+ * IPC shares (p->shares, at most ARCH_SHARE_REGIONS of them) are mapped
+ * read-write, never executable, one protection region each: a share must be
+ * a power of two of at least arch_share_min() bytes, aligned to its size.
+ */
+uint32_t arch_share_min(void);
+
+/*
+ * The highest break at or below limit that the MPU/PMP can hold p to: p
+ * can touch nothing at or above it.
+ */
+uint32_t arch_break_limit(const struct process *p, uint32_t limit);
 
 /* After TRAP_FAULT: why and where. */
 void arch_fault_info(const struct process *p, struct fault_info *out);

@@ -23,8 +23,9 @@ struct driver {
 extern const struct driver alarm_driver;
 extern const struct driver console_driver;
 extern const struct driver process_driver;
+extern const struct driver ipc_driver;
 
-/* NULL for an unknown number (and for IPC's reserved one, for now). */
+/* NULL for an unknown number. */
 const struct driver *driver_find(uint32_t num);
 
 /* Run every driver's release for p. */

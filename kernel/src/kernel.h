@@ -33,10 +33,18 @@ enum upcall_slot {
 	UPCALL_ALARM_EXPIRED,
 	UPCALL_CONSOLE_WRITTEN,
 	UPCALL_CONSOLE_READ,
+	UPCALL_IPC_SERVICE,
+	UPCALL_IPC_CLIENT,
+	UPCALL_IPC_DISCOVERED,
 	UPCALL_SLOTS
 };
-enum allow_ro_slot { ALLOW_RO_CONSOLE_WRITE, ALLOW_RO_SLOTS };
-enum allow_rw_slot { ALLOW_RW_CONSOLE_READ, ALLOW_RW_PROCESS_NAME, ALLOW_RW_SLOTS };
+enum allow_ro_slot { ALLOW_RO_CONSOLE_WRITE, ALLOW_RO_IPC_NAME, ALLOW_RO_SLOTS };
+enum allow_rw_slot {
+	ALLOW_RW_CONSOLE_READ,
+	ALLOW_RW_PROCESS_NAME,
+	ALLOW_RW_IPC_SHARE,
+	ALLOW_RW_SLOTS
+};
 
 struct syscall_ret {
 	uint32_t variant;
@@ -60,6 +68,13 @@ enum process_state {
 	PROCESS_YIELDED = PROCESS_STATE_YIELDED,
 	PROCESS_TERMINATED = PROCESS_STATE_TERMINATED,
 	PROCESS_FAULTED = PROCESS_STATE_FAULTED,
+	PROCESS_RESTARTING = PROCESS_STATE_RESTARTING,
+};
+
+/* A protection region the arch layer maps for a process beyond its own memory. */
+struct region {
+	uint32_t addr;
+	uint32_t size;   /* a power of two; addr is a multiple of it */
 };
 
 struct process {
@@ -68,8 +83,15 @@ struct process {
 	uint32_t flash_start, flash_size;
 	uint32_t ram_start, ram_size;     /* the RAM block: power of two, aligned */
 	uint32_t brk;                     /* [ram_start, brk) is the process's */
+	/*
+	 * The highest break: the end of the RAM block until the process first
+	 * uses IPC, then the start of its IPC endpoint (ipc.h) at the top of
+	 * the block, rounded down to what the MPU/PMP can enforce.
+	 */
+	uint32_t heap_end;
 	enum process_state state;
 	uint32_t restarts;
+	uint32_t generation;              /* 1 at boot, +1 at each restart */
 	uint32_t exit_code;
 	struct arch_context ctx;
 	struct upcall upcalls[UPCALL_SLOTS];
@@ -86,6 +108,11 @@ struct process {
 	bool read_pending;
 	uint32_t read_len;
 	uint32_t read_done;
+
+	/* IPC driver: its endpoint, and the shares it may touch as a service. */
+	uint32_t ipc;                     /* address of its endpoint, 0 while it has none */
+	uint32_t nshares;
+	struct region shares[ARCH_SHARE_REGIONS];
 };
 
 struct console {

@@ -3,6 +3,7 @@
 #include "arch.h"
 #include "console.h"
 #include "driver.h"
+#include "ipc.h"
 #include "rigstr.h"
 
 void process_init(struct process *p, uint32_t id, const struct tbf_header *image,
@@ -42,7 +43,9 @@ void process_start(struct kernel *k, struct process *p)
 	/* A restarted process must not see what its previous run left. */
 	memset((void *)(uintptr_t)p->ram_start, 0, p->ram_size);
 	p->brk = process_initial_brk(p);
+	p->heap_end = p->ram_start + p->ram_size;
 	p->exit_code = 0;
+	p->generation++;
 	p->state = PROCESS_RUNNING;
 
 	const uint32_t args[4] = { p->flash_start, p->ram_start, p->ram_size, p->brk };
@@ -54,6 +57,11 @@ void process_exit(struct kernel *k, struct process *p, uint32_t how, uint32_t co
 {
 	if (how == EXIT_RESTART) {
 		p->restarts++;
+		forget_requests(k, p);
+		if (ipc_restart_must_wait(k, p)) {
+			p->state = PROCESS_RESTARTING;
+			return;
+		}
 		process_start(k, p);
 		return;
 	}
@@ -114,8 +122,9 @@ void process_schedule_upcall(struct kernel *k, struct process *p, enum upcall_sl
 		u->pending_seq = k->upcall_seq;
 	}
 	if (p->state == PROCESS_YIELDED) {
-		process_deliver_upcall(p);
+		/* Running first: delivering may queue the next IPC upcall, which must only wait. */
 		p->state = PROCESS_RUNNING;
+		process_deliver_upcall(k, p);
 	}
 }
 
@@ -128,7 +137,7 @@ bool process_has_upcall(const struct process *p)
 	return false;
 }
 
-bool process_deliver_upcall(struct process *p)
+bool process_deliver_upcall(struct kernel *k, struct process *p)
 {
 	struct upcall *oldest = NULL;
 
@@ -145,5 +154,8 @@ bool process_deliver_upcall(struct process *p)
 	const uint32_t args[4] = { oldest->args[0], oldest->args[1], oldest->args[2],
 				   oldest->userdata };
 	arch_upcall(p, oldest->fn, args);
+	/* The slot is free again: IPC feeds it the next of its queue. */
+	if (ipc_slot((int)(oldest - p->upcalls)))
+		ipc_kick(k, p);
 	return true;
 }

@@ -5,7 +5,8 @@
  * A process owns its flash image (checked by the loader) and one RAM block
  * (a power of two, aligned to its size, so one MPU region covers it). Of the
  * block, [ram_start, brk) is the process's; the MPU/PMP and every pointer
- * check here use that range.
+ * check here use that range. Above heap_end, the top of the block may hold
+ * the process's IPC endpoint (ipc.h), which only the kernel touches.
  */
 #ifndef PROCESS_H
 #define PROCESS_H
@@ -16,10 +17,14 @@
 void process_init(struct process *p, uint32_t id, const struct tbf_header *image,
 		  uint32_t ram_start, uint32_t ram_size);
 
-/* (Re)start p from its entry point with fresh memory. */
+/* (Re)start p from its entry point with fresh memory: a new generation. */
 void process_start(struct kernel *k, struct process *p);
 
-/* The exit system call: terminate, or restart from scratch. */
+/*
+ * The exit system call: terminate, or restart from scratch. A restart waits
+ * (PROCESS_RESTARTING) while a service holds a buffer p shared; the IPC
+ * driver starts p when the last such hold ends.
+ */
 void process_exit(struct kernel *k, struct process *p, uint32_t how, uint32_t code);
 
 /* p faulted (arch_fault_info() says how): report it and stop it for good. */
@@ -44,6 +49,6 @@ void process_schedule_upcall(struct kernel *k, struct process *p, enum upcall_sl
 bool process_has_upcall(const struct process *p);
 
 /* Set up p (stopped in yield) to run its oldest pending upcall. */
-bool process_deliver_upcall(struct process *p);
+bool process_deliver_upcall(struct kernel *k, struct process *p);
 
 #endif

@@ -2,12 +2,14 @@
 
 #include "arch.h"
 #include "driver.h"
+#include "ipc.h"
 #include "process.h"
 
 static const struct driver *const drivers[] = {
 	&alarm_driver,
 	&console_driver,
 	&process_driver,
+	&ipc_driver,
 };
 
 const struct driver *driver_find(uint32_t num)
@@ -26,11 +28,11 @@ void drivers_release(struct kernel *k, struct process *p)
 }
 
 /* Yield has no return value: it either returns or runs an upcall first. */
-static void do_yield(struct process *p, const uint32_t a[4])
+static void do_yield(struct kernel *k, struct process *p, const uint32_t a[4])
 {
 	switch (a[0]) {
 	case YIELD_WAIT:
-		if (!process_deliver_upcall(p))
+		if (!process_deliver_upcall(k, p))
 			p->state = PROCESS_YIELDED;
 		return;
 	case YIELD_NO_WAIT: {
@@ -39,7 +41,7 @@ static void do_yield(struct process *p, const uint32_t a[4])
 		if (a[1] != 0 && process_writable(p, a[1], 1))
 			*(volatile uint8_t *)(uintptr_t)a[1] = pending;
 		if (pending)
-			process_deliver_upcall(p);
+			process_deliver_upcall(k, p);
 		return;
 	}
 	default:
@@ -48,7 +50,7 @@ static void do_yield(struct process *p, const uint32_t a[4])
 	}
 }
 
-static struct syscall_ret do_subscribe(struct process *p, const uint32_t a[4])
+static struct syscall_ret do_subscribe(struct kernel *k, struct process *p, const uint32_t a[4])
 {
 	const struct driver *d = driver_find(a[0]);
 	if (d == NULL)
@@ -62,10 +64,18 @@ static struct syscall_ret do_subscribe(struct process *p, const uint32_t a[4])
 
 	struct upcall *u = &p->upcalls[slot];
 	struct syscall_ret r = ret_success_2u32(u->fn, u->userdata);
-	/* Upcalls queued for the old function go with it. */
+	/*
+	 * Upcalls queued for the old function go with it, except IPC's: a
+	 * notification is another process's message, which only its delivery
+	 * may consume, so it waits in the queue for the new function.
+	 */
+	if (ipc_slot(slot))
+		ipc_requeue(k, p, slot);
 	u->fn = fn;
 	u->userdata = userdata;
 	u->pending_seq = 0;
+	if (ipc_slot(slot))
+		ipc_kick(k, p);
 	return r;
 }
 
@@ -95,7 +105,7 @@ static struct syscall_ret set_brk(struct process *p, uint32_t new_brk)
 {
 	if (new_brk < process_initial_brk(p))
 		return ret_failure_u32(ERR_INVAL, p->brk);
-	if (new_brk > p->ram_start + p->ram_size)
+	if (new_brk > p->heap_end)
 		return ret_failure_u32(ERR_NOMEM, p->brk);
 	p->brk = new_brk;
 	return ret_success();
@@ -124,7 +134,7 @@ static struct syscall_ret do_memop(struct process *p, const uint32_t a[4])
 	case MEMOP_FLASH_END:
 		return ret_success_u32(p->flash_start + p->flash_size);
 	case MEMOP_RAM_END:
-		return ret_success_u32(p->ram_start + p->ram_size);
+		return ret_success_u32(p->heap_end);
 	default:
 		return ret_failure(ERR_NOSUPPORT);
 	}
@@ -138,7 +148,7 @@ void syscall_handle(struct kernel *k, struct process *p)
 	arch_syscall_args(p, &class, a);
 	switch (class) {
 	case SYS_YIELD:
-		do_yield(p, a);
+		do_yield(k, p, a);
 		return;
 	case SYS_EXIT:
 		if (a[0] == EXIT_TERMINATE || a[0] == EXIT_RESTART) {
@@ -148,7 +158,7 @@ void syscall_handle(struct kernel *k, struct process *p)
 		r = ret_failure(ERR_NOSUPPORT);
 		break;
 	case SYS_SUBSCRIBE:
-		r = do_subscribe(p, a);
+		r = do_subscribe(k, p, a);
 		break;
 	case SYS_COMMAND: {
 		const struct driver *d = driver_find(a[0]);

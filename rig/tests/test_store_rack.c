@@ -82,6 +82,19 @@ static void test_bootable_build(void **state)
 	assert_string_equal(got.output_dir, "/data/builds/good");
 	store_build_release(&got);
 	assert_int_equal(store_build_bootable(s, "nrf52840dk", &got), ERR_NOTFOUND);
+	/* A device job's row names the device it runs on. */
+	{
+		struct store_job j = { .change_id = c.id, .build_id = good, .suite = "boot", .target = "qemu-sifive-e",
+				       .target_kind = "device" };
+		struct store_job_row row;
+
+		assert_int_equal(store_job_add(s, &j), 0);
+		assert_int_equal(store_job_set_device(s, j.id, "vb-2"), 0);
+		assert_int_equal(store_job_get(s, j.id, &row), 0);
+		assert_string_equal(row.device, "vb-2");
+		store_job_row_release(&row);
+		assert_int_equal(store_job_set_device(s, 9999, "vb-2"), ERR_NOTFOUND);
+	}
 	store_close(s);
 }
 

@@ -67,7 +67,33 @@ static void mpu_configure(const struct process *p)
 	MPU_RBAR = p->ram_start | RBAR_VALID | 1;
 	MPU_RASR = RASR_XN | RASR_AP_RW_RW | RASR_NORMAL_WT | RASR_SHAREABLE | (srd << 8) |
 		   ((log2_of(p->ram_size) - 1) << 1) | RASR_ENABLE;
+
+	/* Regions 2-7: the buffers clients share with it (IPC), never executable. */
+	for (uint32_t i = 0; i < ARCH_SHARE_REGIONS; i++) {
+		if (i < p->nshares) {
+			const struct region *r = &p->shares[i];
+			MPU_RBAR = r->addr | RBAR_VALID | (2 + i);
+			MPU_RASR = RASR_XN | RASR_AP_RW_RW | RASR_NORMAL_WT | RASR_SHAREABLE |
+				   ((log2_of(r->size) - 1) << 1) | RASR_ENABLE;
+		} else {
+			MPU_RNR = 2 + i;
+			MPU_RASR = 0;
+		}
+	}
 	__asm__ volatile("dsb\n\tisb" ::: "memory");
+}
+
+/* The MPU's smallest region. */
+uint32_t arch_share_min(void)
+{
+	return 32;
+}
+
+/* The break is enforced in subregions: eighths of the RAM block. */
+uint32_t arch_break_limit(const struct process *p, uint32_t limit)
+{
+	uint32_t sub = p->ram_size / 8;
+	return p->ram_start + (limit - p->ram_start) / sub * sub;
 }
 
 void arch_process_start(struct process *p, uint32_t entry, uint32_t sp, const uint32_t args[4])

@@ -7,6 +7,9 @@
 
 #include <stdint.h>
 
+/* PMSAv7 has 8 regions: 0 the app image, 1 its RAM, the rest for IPC shares. */
+#define ARCH_SHARE_REGIONS 6
+
 struct arch_context {
 	uint32_t psp;
 	uint32_t r4_r11[8];

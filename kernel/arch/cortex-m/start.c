@@ -10,10 +10,13 @@ extern uint32_t __bss_start[], __bss_end[];
 _Noreturn void kernel_main(void);
 _Noreturn void cm_reset(void);
 
-#define EXTERNAL_IRQS 32
+/* Interrupt lines of the chip (the board may say; 32 covers the MPS2). */
+#ifndef CM_EXTERNAL_IRQS
+#define CM_EXTERNAL_IRQS 32
+#endif
 
 __attribute__((section(".vectors"), used))
-static void (*const vectors[16 + EXTERNAL_IRQS])(void) = {
+static void (*const vectors[16 + CM_EXTERNAL_IRQS])(void) = {
 	(void (*)(void))(uintptr_t)__kernel_stack_top,
 	cm_reset,
 	cm_fault_handler,    /* NMI */
@@ -27,7 +30,7 @@ static void (*const vectors[16 + EXTERNAL_IRQS])(void) = {
 	0,
 	cm_fault_handler,    /* PendSV: never pended; if it were, a bug */
 	cm_systick_handler,
-	[16 ... 16 + EXTERNAL_IRQS - 1] = cm_irq_handler,
+	[16 ... 16 + CM_EXTERNAL_IRQS - 1] = cm_irq_handler,
 };
 
 _Noreturn void cm_reset(void)

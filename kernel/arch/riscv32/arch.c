@@ -14,35 +14,95 @@
 
 extern char __stack_guard[];
 
+/* CSR numbers are immediates: one case per entry. */
+#define PMP_CASE(n) case n: csr_write(pmpaddr##n, v); break;
+static void pmpaddr_write(uint32_t i, uint32_t v)
+{
+	switch (i) {
+	PMP_CASE(0) PMP_CASE(1) PMP_CASE(2) PMP_CASE(3) PMP_CASE(4) PMP_CASE(5) PMP_CASE(6)
+	PMP_CASE(7)
+#if PMP_ENTRIES > 8
+	PMP_CASE(8) PMP_CASE(9) PMP_CASE(10) PMP_CASE(11) PMP_CASE(12) PMP_CASE(13)
+	PMP_CASE(14) PMP_CASE(15)
+#endif
+	default: break;
+	}
+}
+#undef PMP_CASE
+
+/* Write the configuration bytes of all entries, four to a register. */
+static void pmpcfg_write(const uint8_t cfg[PMP_ENTRIES])
+{
+	uint32_t w[4] = { 0, 0, 0, 0 };
+
+	for (uint32_t i = 0; i < PMP_ENTRIES; i++)
+		w[i / 4] |= (uint32_t)cfg[i] << (8 * (i % 4));
+	csr_write(pmpcfg0, w[0]);
+	csr_write(pmpcfg1, w[1]);
+#if PMP_ENTRIES > 8
+	csr_write(pmpcfg2, w[2]);
+	csr_write(pmpcfg3, w[3]);
+#endif
+}
+
+#define GUARD_ENTRY (PMP_ENTRIES - 1)
+#define GUARD_CFG   (PMP_NAPOT | PMP_L)
+
+static uint32_t napot(uint32_t addr, uint32_t size)
+{
+	return (addr >> 2) | ((size >> 3) - 1);
+}
+
 void arch_init(void)
 {
-	/* No PMP entry matches yet: user mode can touch nothing. */
-	csr_write(pmpcfg0, 0);
 	/*
-	 * Entry 7, locked, no access: the guard under the kernel stack. Locked
-	 * entries bind machine mode too, so an overflow traps (and the trap
-	 * handler runs on its own stack below the guard).
+	 * The last entry, locked, no access: the guard under the kernel stack.
+	 * Locked entries bind machine mode too, so an overflow traps (and the
+	 * trap handler runs on its own stack below the guard). No other entry
+	 * matches yet: user mode can touch nothing.
 	 */
-	uint32_t guard = (uint32_t)(uintptr_t)__stack_guard;
-	csr_write(pmpaddr7, (guard >> 2) | ((STACK_GUARD_SIZE >> 3) - 1));
-	csr_write(pmpcfg1, (PMP_NAPOT | PMP_L) << 24);
+	uint8_t cfg[PMP_ENTRIES] = { 0 };
+	cfg[GUARD_ENTRY] = GUARD_CFG;
+	pmpaddr_write(GUARD_ENTRY, napot((uint32_t)(uintptr_t)__stack_guard, STACK_GUARD_SIZE));
+	pmpcfg_write(cfg);
 	csr_set(mie, MIE_MTIE | MIE_MEIE);
 }
 
 /*
  * Entry 0: the app image, read and execute (NAPOT: it is a power of two,
- * aligned). Entries 1-2: [ram_start, brk) read-write, as top-of-range.
+ * aligned). Entries 1-2: [ram_start, brk) read-write, as top-of-range, the
+ * break rounded up to the granule (arch_break_limit() keeps that below any
+ * IPC endpoint). Then one NAPOT entry, read-write, per IPC share.
  */
 static void pmp_configure(const struct process *p)
 {
-	uint32_t napot = (p->flash_start >> 2) | ((p->flash_size >> 3) - 1);
-	uint32_t brk = (p->brk + 3) & ~3u;
+	uint8_t cfg[PMP_ENTRIES] = { 0 };
+	uint32_t brk = (p->brk + PMP_GRANULE - 1) & ~(uint32_t)(PMP_GRANULE - 1);
 
-	csr_write(pmpcfg0, 0);
-	csr_write(pmpaddr0, napot);
-	csr_write(pmpaddr1, p->ram_start >> 2);
-	csr_write(pmpaddr2, brk >> 2);
-	csr_write(pmpcfg0, (PMP_NAPOT | PMP_R | PMP_X) | 0u << 8 | (PMP_TOR | PMP_R | PMP_W) << 16);
+	cfg[GUARD_ENTRY] = GUARD_CFG;
+	pmpcfg_write(cfg);   /* the process's entries off while they change */
+	pmpaddr_write(0, napot(p->flash_start, p->flash_size));
+	pmpaddr_write(1, p->ram_start >> 2);
+	pmpaddr_write(2, brk >> 2);
+	cfg[0] = PMP_NAPOT | PMP_R | PMP_X;
+	cfg[2] = PMP_TOR | PMP_R | PMP_W;
+	for (uint32_t i = 0; i < p->nshares; i++) {
+		pmpaddr_write(3 + i, napot(p->shares[i].addr, p->shares[i].size));
+		cfg[3 + i] = PMP_NAPOT | PMP_R | PMP_W;
+	}
+	pmpcfg_write(cfg);
+}
+
+/* NAPOT covers 8 bytes at least, and never less than the granule. */
+uint32_t arch_share_min(void)
+{
+	return PMP_GRANULE > 8 ? PMP_GRANULE : 8;
+}
+
+uint32_t arch_break_limit(const struct process *p, uint32_t limit)
+{
+	(void)p;
+	return limit & ~(uint32_t)(PMP_GRANULE - 1);
 }
 
 void arch_process_start(struct process *p, uint32_t entry, uint32_t sp, const uint32_t args[4])

@@ -10,6 +10,19 @@
 #define CTX_MTVAL   132
 #define CTX_KSP     136
 
+/*
+ * PMP entries (the board says how many the core has, and its granule):
+ * 0 the app image, 1-2 its RAM (top of range), the last a locked guard under
+ * the kernel stack, the rest for IPC shares.
+ */
+#ifndef PMP_ENTRIES
+#define PMP_ENTRIES 8
+#endif
+#ifndef PMP_GRANULE
+#define PMP_GRANULE 4
+#endif
+#define ARCH_SHARE_REGIONS (PMP_ENTRIES - 4)
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 

@@ -6,6 +6,7 @@
 # memory map must match boards/qemu-sifive-e.yaml; the test script checks.
 ARCH := riscv32
 BOARD_ARCH := riscv32
+SOC := fe310
 
 KERNEL_FLASH_ORIGIN := 0x20400000
 KERNEL_FLASH_LENGTH := 0x00040000
@@ -20,3 +21,7 @@ KERNEL_STACK_SIZE   := 1024
 TRAP_STACK_SIZE     := 256
 STACK_GUARD_SIZE    := 32
 CONSOLE_RING_SIZE   := 512
+
+# QEMU 7.2 runs the CLINT at 10 MHz (from QEMU 8.1 on it is the 32768 Hz of
+# the real board's RTC, and this must follow), and its UART needs pacing.
+BOARD_CFLAGS := -DFE310_CLINT_HZ=10000000u -DFE310_PACED_TX=1

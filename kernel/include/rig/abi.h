@@ -46,12 +46,17 @@
 #define ERR_NOMEM      9
 #define ERR_NOSUPPORT  10
 #define ERR_NODEVICE   11
+#define ERR_NOTFOUND   12   /* IPC: no such service, or the process does not use IPC */
+#define ERR_STALE      13   /* IPC: the handle's process restarted or stopped */
+#define ERR_ALIGN      14   /* IPC: a share the MPU/PMP cannot map as one region */
+#define ERR_NOREGION   15   /* IPC: no protection region left for another share */
+#define ERR_REVOKED    16   /* IPC: the share ended (client stopped, restarted, unshared) */
 
 /* Driver numbers. */
 #define DRV_ALARM      0x00000
 #define DRV_CONSOLE    0x00001
 #define DRV_PROCESS    0x00002
-#define DRV_IPC        0x10000   /* reserved for IPC; not implemented yet */
+#define DRV_IPC        0x10000
 
 /* Every driver answers command 0 with RET_SUCCESS: "this driver exists". */
 #define CMD_EXISTS     0
@@ -86,6 +91,28 @@
 #define PROCESS_STATE_YIELDED    1  /* waiting in yield-wait for an upcall */
 #define PROCESS_STATE_TERMINATED 2  /* exited */
 #define PROCESS_STATE_FAULTED    3
+#define PROCESS_STATE_RESTARTING 4  /* exited to restart; waits for a service to put back its buffer */
+
+/*
+ * IPC driver. A handle names one run of a process: bits 0-7 its id, bits
+ * 8-31 its generation (1 at boot, +1 at each restart).
+ */
+#define IPC_CMD_REGISTER       1  /* serve under the app's own name */
+#define IPC_CMD_DISCOVER       2  /* arg1 = name length, from read-only allow 0 -> SUCCESS_U32 handle */
+#define IPC_CMD_AWAIT          3  /* arg1 = name length: upcall DISCOVERED when it registers */
+#define IPC_CMD_NOTIFY_SERVICE 4  /* arg1 = service handle, arg2 = value */
+#define IPC_CMD_NOTIFY_CLIENT  5  /* arg1 = client handle, arg2 = value */
+#define IPC_CMD_SHARE          6  /* arg1 = service handle; the buffer of read-write allow 0 */
+#define IPC_CMD_UNSHARE        7  /* arg1 = service handle */
+#define IPC_CMD_SHARE_GET      8  /* arg1 = client handle -> SUCCESS_2U32 address, length */
+#define IPC_CMD_SHARE_PUT      9  /* arg1 = client handle */
+#define IPC_CMD_SHARE_RULES    10 /* -> SUCCESS_2U32 smallest share, shares per service */
+#define IPC_CMD_SELF           11 /* -> SUCCESS_U32 own handle */
+#define IPC_ALLOW_RO_NAME      0
+#define IPC_ALLOW_RW_SHARE     0
+#define IPC_UPCALL_SERVICE     0  /* (client handle, value, 0): a client notified */
+#define IPC_UPCALL_CLIENT      1  /* (service handle, value, 0): a service notified */
+#define IPC_UPCALL_DISCOVERED  2  /* (service handle, 0, 0): an awaited service registered */
 
 /* Memop operations (first argument of SYS_MEMOP). */
 #define MEMOP_BRK         0  /* arg = new break -> SUCCESS / FAILURE_U32(err, break) */

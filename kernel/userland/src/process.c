@@ -1,3 +1,4 @@
+#include <rig/alarm.h>
 #include <rig/process.h>
 
 #include "rigstr.h"
@@ -43,4 +44,14 @@ int process_find(const char *name)
 			return (int)id;
 	}
 	return -1;
+}
+
+int process_wait_state(uint32_t id, uint32_t mask, uint32_t ms)
+{
+	uint64_t give_up = alarm_now() + alarm_ticks_from_ms(ms);
+	int state;
+
+	while (((state = process_state(id)) < 0 || !(mask & (1u << state))) && alarm_now() < give_up)
+		delay_ms(1);
+	return state;
 }

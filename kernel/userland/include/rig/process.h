@@ -16,5 +16,11 @@ uint32_t process_restarts(uint32_t id);
 int process_name(uint32_t id, char *buf, size_t len);
 /* The id of the process with that name, or -1. */
 int process_find(const char *name);
+/*
+ * Sleep in steps of a millisecond until process id is in one of the states
+ * of mask (bit PROCESS_STATE_x), at most ms: its state then.
+ */
+int process_wait_state(uint32_t id, uint32_t mask, uint32_t ms);
+#define PROCESS_STATE_BIT(s) (1u << (s))
 
 #endif
