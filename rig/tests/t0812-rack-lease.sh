@@ -2,8 +2,8 @@
 # Device leases under `rig run`: a running device job holds its lease past
 # the lease's lifetime (the heartbeat renews it), `rig boards` shows the
 # job holding it, and a `rig run` killed with SIGKILL leaves a lease that
-# expires on its own, so the device is idle again and the next run gets it.
-# Emits TAP.
+# expires on its own, so the device is idle again and the next run gets it
+# (finding its console by USB serial number this time). Emits TAP.
 set -u
 . "$(dirname "$0")/rack-lib.sh"
 rack_need
@@ -60,11 +60,16 @@ if [[ $line =~ ^vb-1\ +qemu-sifive-e\ +idle ]] && [ $freed -le $(( lease * 1000 
 else
 	not_ok "the lease expires on its own" "$line after $freed ms"
 fi
-rig_run "$work/after.json"
+# The next run gets it; this time its console is found by the USB serial
+# number of its (simulated) adapter, as a rack names real boards' consoles.
+sed -i '/^  - id: vb-1/,/^  - id/ s|      path: .*/vb-1.console|      usb_serial: "VB1-RACK"|' "$work/cfg/boards/rack.yaml"
+"$here/serial-ns.sh" --usb-serial VB1-RACK "$work/vb-1.console" "$work/vb-2.console" -- \
+	"$rig" run -c "$cfg" --repo "$src" --ref main --json >"$work/after.json" 2>"$work/after.json.err"
 rc=$?
-if [ $rc -eq 0 ] && [ "$(json "$work/after.json" 'sorted(set(r["target"] for r in d["results"] if r["kind"] == "device"))')" = "['vb-1']" ]; then
-	ok "the next run gets vb-1"
+if [ $rc -eq 0 ] && [ "$(json "$work/after.json" 'sorted(set(r["target"] for r in d["results"] if r["kind"] == "device"))')" = "['vb-1']" ] &&
+   grep -q 'console: /dev/ttyACM0 open at 115200 baud' "$(first_device "$work/after.json" 'r["log"]')"; then
+	ok "the next run gets vb-1, its console found by USB serial number"
 else
-	not_ok "the next run gets vb-1" "exit $rc" "$(tail_of "$work/after.json.err")"
+	not_ok "the next run gets vb-1, its console found by USB serial number" "exit $rc" "$(tail_of "$work/after.json.err")"
 fi
 exit $failed

@@ -248,6 +248,43 @@ static void test_failures(void **state)
 	}
 }
 
+/* An FPGA board loads its bitstream before OpenOCD programs it; a failed load stops the flash. */
+static void test_fpga_first(void **state)
+{
+	const char *load[] = { fake, "fpga", "{bitstream}", "{id}" };
+	struct board b = board_with(NULL, 0);
+	struct device d = { .id = "arty-1", .board = "vm-rv", .console_path = "/dev/null" };
+	struct target_image img = { .kernel_bin = kernel, .address = 0x20400000, .bitstream = "/out/top.bit" };
+	struct target *t;
+	struct buf text;
+
+	(void)state;
+	b.has_fpga = true;
+	b.fpga.bitstream = "top.bit";
+	b.fpga.command.v = load;
+	b.fpga.command.n = 4;
+	t = make(&b, &d);
+	buf_init(&text, 1 << 16);
+	assert_int_equal(t->ops->flash(t, &img), 0);
+	assert_int_equal(fs_read_file(&text, args), 0);
+	assert_true(strncmp(text.data, "fpga\n/out/top.bit\narty-1\n--\n", 28) == 0);
+	assert_non_null(strstr(text.data, "program "));	/* then OpenOCD */
+	unlink(args);
+	setenv("FAKE_OPENOCD_EXIT", "1", 1);
+	assert_int_equal(t->ops->flash(t, &img), ERR_IO);
+	assert_non_null(strstr(err_msg(), "fpga arty-1: "));
+	unsetenv("FAKE_OPENOCD_EXIT");
+	buf_reset(&text);
+	assert_int_equal(fs_read_file(&text, args), 0);
+	assert_null(strstr(text.data, "program "));	/* OpenOCD never ran */
+	unlink(args);
+	img.bitstream = NULL;
+	assert_int_equal(t->ops->flash(t, &img), ERR_INVALID);
+	assert_non_null(strstr(err_msg(), "the build gave none"));
+	buf_release(&text);
+	target_release(t);
+}
+
 static int lost(void *user)
 {
 	(void)user;
@@ -280,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_program_split),
 		cmocka_unit_test(test_power),
 		cmocka_unit_test(test_failures),
+		cmocka_unit_test(test_fpga_first),
 		cmocka_unit_test(test_lease_lost),
 	};
 
