@@ -83,17 +83,13 @@ static bool word_is(const char *cmd, const char *word)
 	return strncmp(cmd, word, n) == 0 && (cmd[n] == '\0' || cmd[n] == ' ' || cmd[n] == '\t');
 }
 
-/*
- * "program FILE [ADDRESS] [preverify] [verify] [reset] [exit]" without its
- * reset and exit words; *had_reset tells whether it had one.
- */
-static char *program_without_reset(const char *cmd, bool *had_reset)
+/* "program FILE [ADDRESS] [preverify] [verify] [reset] [exit]" without its reset and exit words. */
+static char *program_without_reset(const char *cmd)
 {
 	struct buf out;
 	const char *p = cmd;
 	int word = 0;
 
-	*had_reset = false;
 	buf_init(&out, 4096);
 	while (*p) {
 		const char *start;
@@ -109,8 +105,6 @@ static char *program_without_reset(const char *cmd, bool *had_reset)
 		n = (size_t)(p - start);
 		/* Past the command and its file: options. */
 		if (word >= 2 && ((n == 5 && strncmp(start, "reset", 5) == 0) || (n == 4 && strncmp(start, "exit", 4) == 0))) {
-			if (n == 5)
-				*had_reset = true;
 			word++;
 			continue;
 		}
@@ -147,9 +141,7 @@ static int split_sequence(struct device_target *d)
 			   word_is(v[end - 1], "shutdown") || word_is(v[end - 1], "exit")))
 		end--;
 	for (size_t i = 0; i < end; i++) {
-		bool had = false;
-
-		d->head[d->nhead] = word_is(v[i], "program") ? program_without_reset(v[i], &had) : strdup(v[i]);
+		d->head[d->nhead] = word_is(v[i], "program") ? program_without_reset(v[i]) : strdup(v[i]);
 		if (!d->head[d->nhead++])
 			return err_set(ERR_NOMEM, "out of memory");
 	}
