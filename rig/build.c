@@ -222,7 +222,11 @@ int build_board(struct build_result *out, const struct build_env *env, const str
 	snprintf(name, sizeof(name), "rig-build-%lld-%d", (long long)out->id, (int)getpid());
 	log_info("build %s: %s in %s", b->name, b->build.command.v[0], img.tag);
 	{
+		/* Recipes that run make use the CPUs the container is given, as CI systems do. */
+		char makeflags[32];
+		const char *recipe_env[] = { makeflags, NULL };
 		struct container_run run = {
+			.env = recipe_env,
 			.image = img.tag,
 			.argv = b->build.command.v,
 			.src_dir = src_dir,
@@ -231,6 +235,7 @@ int build_board(struct build_result *out, const struct build_env *env, const str
 			.timeout_ms = (int)(b->build.timeout * 1000),
 		};
 
+		snprintf(makeflags, sizeof(makeflags), "MAKEFLAGS=-j%lld", (long long)cfg->containers.cpus);
 		rc = container_run(&res, env->containers, &run);
 	}
 	{

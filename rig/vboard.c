@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -38,7 +39,11 @@
 #define LISTEN_RETRY_MS 500
 #define CORRUPT_NTH_DEFAULT 64	/* mid-image for any image worth flashing */
 #define DROP_AFTER_DEFAULT 16384
-#define VANISH_DRAIN_MS 200
+/* How long the vanish fault waits at most for a reader to take the lines before it. */
+#define VANISH_DRAIN_MS 5000
+#define VANISH_POLL_MS 20
+/* A pty write reaches the reader's queue through deferred kernel work: trust an empty queue only after this. */
+#define VANISH_SETTLE_MS 100
 
 enum qemu_state { QEMU_NONE, QEMU_STARTING, QEMU_RUNNING, QEMU_PAUSED };
 
@@ -566,8 +571,9 @@ static void console_from_qemu(struct vb *vb)
 			}
 			/*
 			 * Closing the master flushes what the reader has not
-			 * read yet: give it a moment, so that "after N lines"
-			 * means N lines arrive.
+			 * read yet: wait until the reader has taken it (or a
+			 * deadline), so that "after N lines" means N lines arrive
+			 * however loaded the machine is.
 			 */
 			vb->f.vanish_after = -1;
 			vb->vanish_at = proc_now_ms() + VANISH_DRAIN_MS;
@@ -1124,11 +1130,16 @@ static void loop_once(struct vb *vb)
 			wake = vb->stall_deadline;
 	}
 	if (vb->vanish_at) {
-		if (now >= vb->vanish_at) {
+		int unread = 0;
+
+		/* What the reader has not taken yet sits in the slave's input queue. */
+		if (vb->pty_slave >= 0 && ioctl(vb->pty_slave, FIONREAD, &unread) < 0)
+			unread = 0;
+		if (now >= vb->vanish_at || (unread == 0 && now >= vb->vanish_at - VANISH_DRAIN_MS + VANISH_SETTLE_MS)) {
 			log_info("vboard: fault: the console vanishes");
 			console_close(vb);
-		} else if (vb->vanish_at < wake) {
-			wake = vb->vanish_at;
+		} else if (now + VANISH_POLL_MS < wake) {
+			wake = now + VANISH_POLL_MS;
 		}
 	}
 	for (int i = 0; i < CTL_CLIENTS; i++) {

@@ -66,7 +66,9 @@ fi
 if [ "$build" = 1 ]; then
 	for board in "${boards[@]}"; do
 		start=$(date +%s%N)
-		if ! make -s -C "$root/kernel" BOARD="$board" O="$out/$board" -j"$jobs" >&2; then
+		# Shared with the other kernel-building tests under a lock (see kernel-build-boards.sh).
+		mkdir -p "$out"
+		if ! flock "$out/.build.lock" make -s -C "$root/kernel" BOARD="$board" O="$out/$board" -j"$jobs" >&2; then
 			echo "Bail out! build for $board failed"
 			exit 1
 		fi

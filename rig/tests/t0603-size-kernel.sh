@@ -7,6 +7,8 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# The builds are shared with the other kernel tests (kernel-build-boards.sh's lock).
+builds=${RIG_KERNEL_BUILDS:-$(mktemp -d /tmp/rig-t0603-builds-XXXXXX)}
 out=$(mktemp -d /tmp/rig-t0603-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
@@ -21,7 +23,8 @@ for f in sorted(glob.glob(os.path.join(sys.argv[1], "*.yaml"))):
 PY
 )
 for b in $boards; do
-	if ! make -s -C "$root/kernel" BOARD="$b" O="$out/$b" -j2 >"$out/$b.log" 2>&1; then
+	mkdir -p "$builds"
+	if ! flock "$builds/.build.lock" make -s -C "$root/kernel" BOARD="$b" O="$builds/$b" -j2 >"$out/$b.log" 2>&1; then
 		echo "Bail out! the kernel does not build for $b: $(tail -3 "$out/$b.log")"
 		exit 1
 	fi
@@ -33,7 +36,7 @@ done
 mkdir -p "$out/elves"
 for b in $boards; do
 	mkdir -p "$out/elves/$b/apps"
-	cp "$out/$b/kernel.elf" "$out/elves/$b/"
-	cp "$out/$b"/apps/*.elf "$out/elves/$b/apps/"
+	cp "$builds/$b/kernel.elf" "$out/elves/$b/"
+	cp "$builds/$b"/apps/*.elf "$out/elves/$b/apps/"
 done
 RIG_SIZE_ELF_DIR=$out/elves exec "$here/t0600-size-binutils.sh"
