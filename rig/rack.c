@@ -195,6 +195,28 @@ static int none_available(struct rack_hold *h, bool *any_in_service, const char 
 	return rc;
 }
 
+/* Takes the lease of the pinned device: ERR_NOTFOUND when busy, ERR_CONFLICT (with why) when out of service. */
+static int lease_pinned(struct rack_hold *h, char *id, size_t n)
+{
+	struct store_device d;
+	int rc = store_device_lease(h->env.store, h->env.device, h->env.job, h->env.holder, h->ttl_ms);
+
+	if (rc == 0) {
+		snprintf(id, n, "%s", h->env.device);
+		return 0;
+	}
+	if (rc != ERR_CONFLICT || store_device_get(h->env.store, h->env.device, &d) != 0)
+		return rc;
+	if (strcmp(d.state, "idle") == 0)
+		rc = ERR_NOTFOUND;	/* leased by another: worth waiting for */
+	else
+		err_set(ERR_CONFLICT, "device %s is %s: %s", d.id, d.state,
+			strcmp(d.state, "locked") == 0 ? (d.locked_reason ? d.locked_reason : "")
+						       : (d.offline_reason ? d.offline_reason : ""));
+	store_device_release(&d);
+	return rc;
+}
+
 /* Leases a device of the board other than exclude; waits up to wait_ms while all are busy. */
 static int lease(struct rack_hold *h, const char *exclude, int wait_ms)
 {
@@ -204,13 +226,26 @@ static int lease(struct rack_hold *h, const char *exclude, int wait_ms)
 	for (;;) {
 		char id[128];
 		bool in_service;
-		int rc = store_device_lease_any(h->env.store, h->board->name, exclude, h->env.job, h->env.holder,
-						h->ttl_ms, id, sizeof(id));
+		int rc = h->env.device ? lease_pinned(h, id, sizeof(id))
+				       : store_device_lease_any(h->env.store, h->board->name, exclude, h->env.job,
+								h->env.holder, h->ttl_ms, id, sizeof(id));
 
 		if (rc == 0)
 			return adopt(h, id);
+		if (rc == ERR_CONFLICT && h->env.device)
+			return err_set(ERR_NOTFOUND, "%s", err_msg());
 		if (rc != ERR_NOTFOUND)
 			return rc;
+		if (h->env.device) {
+			if (proc_now_ms() >= deadline)
+				return err_set(ERR_NOTFOUND, "device %s stayed busy for %d s", h->env.device, wait_ms / 1000);
+			if (!told) {
+				say(h, "waiting up to %d s for %s", wait_ms / 1000, h->env.device);
+				told = true;
+			}
+			poll(NULL, 0, WAIT_SLICE_MS);
+			continue;
+		}
 		rc = none_available(h, &in_service, exclude);
 		if (!in_service || proc_now_ms() >= deadline)
 			return rc;
@@ -301,9 +336,10 @@ int rack_hold_error(struct rack_hold *h, const char *reason, struct target **ret
 		store_device_release(&d);
 	}
 
-	/* Another device of the type, if one is free now: waiting here would hold the job up for nothing. */
-	rc = store_device_lease_any(h->env.store, h->board->name, failed, h->env.job, h->env.holder, h->ttl_ms,
-				    other, sizeof(other));
+	/* Another device of the type, if one is free now (and the job may move): waiting would only delay it. */
+	rc = h->env.device ? ERR_NOTFOUND
+			   : store_device_lease_any(h->env.store, h->board->name, failed, h->env.job, h->env.holder,
+						    h->ttl_ms, other, sizeof(other));
 	if (rc == 0) {
 		say(h, "moving job %lld from %s to %s", (long long)h->env.job, failed, other);
 		let_go(h, true);

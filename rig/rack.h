@@ -11,7 +11,8 @@
  * the type when one can be leased, so the case is retried there; with no
  * other device it stays on the same one, power cycled, while that one is in
  * service. A lease found lost is never the device's fault: the hold lets go
- * of it without touching the board and takes another.
+ * of it without touching the board and takes another. A hold pinned to one
+ * device (env->device) leases only that one and retries on it.
  *
  * The hold owns its leases, heartbeat and targets; rack_hold_close() powers
  * the device off, releases the lease and frees everything.
@@ -37,6 +38,7 @@ struct rack_env {
 	const char *openocd;		/* NULL: "openocd" from PATH */
 	double time_scale;		/* 0 means 1 */
 	int wait_ms;			/* how long to wait while every device is busy */
+	const char *device;		/* only this device of the board (`rig run --target DEVICE`); NULL: any */
 	target_log_fn log;		/* the job's log; may be NULL */
 	void *log_user;
 };

@@ -299,13 +299,51 @@ static bool board_has_devices(const struct config *cfg, const char *board)
 	return false;
 }
 
+/* The board a target names: itself, or a device's board. */
+static const struct board *target_board(const struct config *cfg, const char *target)
+{
+	const struct device *d = config_device(cfg, target);
+
+	return config_board(cfg, d && !config_board(cfg, target) ? d->board : target);
+}
+
+static bool board_built(const struct run_report *r, const char *board)
+{
+	for (size_t i = 0; i < r->nbuilds; i++)
+		if (strcmp(r->builds[i].board, board) == 0)
+			return true;
+	return false;
+}
+
+static int add_device_job(struct run_report *out, const struct run_env *env, size_t build, const struct suite *s,
+			  const char *target)
+{
+	struct run_job *job = &out->jobs[out->njobs];
+	struct store_job row = { .change_id = out->change_id, .build_id = out->builds[build].result.id,
+				 .suite = s->name, .target = target, .target_kind = "device",
+				 .device = config_board(env->cfg, target) ? NULL : target };
+	int rc;
+
+	if ((rc = store_job_add(env->store, &row)) != 0)
+		return rc;
+	job->id = row.id;
+	job->build = build;
+	job->suite = s;
+	snprintf(job->kind, sizeof(job->kind), "device");
+	snprintf(job->target, sizeof(job->target), "%s", target);
+	out->njobs++;
+	return 0;
+}
+
 /*
- * One device job per (build, suite) of a board with devices in the rack,
- * after the QEMU jobs: a device's health check flashes a kernel whose cases
- * passed somewhere, and the QEMU results of the same build count.
+ * After the QEMU jobs (a device's health check flashes a kernel whose cases
+ * passed somewhere, and the QEMU results of the same build count): one
+ * device job per (build, suite) of a targeted board with devices in the
+ * rack, run on any of them, and one per (device named as a target, suite),
+ * run on that device only.
  */
 static int plan_device_jobs(struct run_report *out, const struct run_env *env, const char *const *suites,
-			    size_t nsuites)
+			    size_t nsuites, const char *const *targets, size_t ntargets)
 {
 	const struct config *cfg = env->cfg;
 	int rc;
@@ -317,20 +355,17 @@ static int plan_device_jobs(struct run_report *out, const struct run_env *env, c
 			continue;
 		for (size_t j = 0; j < cfg->all_suites.n; j++) {
 			const struct suite *s = &cfg->all_suites.v[j];
-			struct run_job *job = &out->jobs[out->njobs];
-			struct store_job row = { .change_id = out->change_id, .build_id = out->builds[i].result.id,
-						 .suite = s->name, .target = b->name, .target_kind = "device" };
 
 			if (!wanted(s->name, suites, nsuites))
 				continue;
-			if ((rc = store_job_add(env->store, &row)) != 0)
+			if (wanted(b->name, targets, ntargets) && (rc = add_device_job(out, env, i, s, b->name)) != 0)
 				return rc;
-			job->id = row.id;
-			job->build = i;
-			job->suite = s;
-			snprintf(job->kind, sizeof(job->kind), "device");
-			snprintf(job->target, sizeof(job->target), "%s", b->name);
-			out->njobs++;
+			for (size_t k = 0; k < ntargets; k++) {
+				const struct device *d = config_board(cfg, targets[k]) ? NULL : config_device(cfg, targets[k]);
+
+				if (d && strcmp(d->board, b->name) == 0 && (rc = add_device_job(out, env, i, s, d->id)) != 0)
+					return rc;
+			}
 		}
 	}
 	return 0;
@@ -446,7 +481,8 @@ static int run_job_device(struct run_report *r, const struct run_env *env, const
 	jl.t0 = proc_now_ms();
 	{
 		struct rack_env re = { .cfg = cfg, .store = env->store, .job = job->id, .holder = holder,
-				       .workdir = workdir, .wait_ms = DEVICE_WAIT_MS, .log = device_log, .log_user = &jl };
+				       .workdir = workdir, .wait_ms = DEVICE_WAIT_MS, .log = device_log, .log_user = &jl,
+				       .device = strcmp(job->target, b->name) != 0 ? job->target : NULL };
 
 		if ((rc = rack_hold_open(&h, &re, b)) != 0)
 			goto done;
@@ -716,8 +752,10 @@ int run_prepare(struct run_report *out, const struct run_env *env, const struct 
 	out->decided = true;
 	out->usage_error = true;
 	for (size_t i = 0; i < ntargets; i++) {
-		if (!config_board(cfg, targets[i])) {
-			decide(out, GATE_ERROR, "target '%s' is not a board of this configuration", targets[i]);
+		/* rack: a target is a board, or one device of the rack */
+		if (!config_board(cfg, targets[i]) && !config_device(cfg, targets[i])) {
+			decide(out, GATE_ERROR, "target '%s' is not a board or a device of this configuration",
+			       targets[i]);
 			return 0;
 		}
 	}
@@ -813,10 +851,13 @@ int run_build(struct run_report *out, const struct run_env *env, const struct ru
 		return err_set(ERR_NOMEM, "out of memory");
 	store_change_set_state(env->store, out->change_id, "building", NULL, NULL);
 	for (size_t i = 0; i < ntargets; i++) {
-		const struct board *b = config_board(cfg, targets[i]);
+		const struct board *b = target_board(cfg, targets[i]);
 		struct build_env be = { .cfg = cfg, .store = env->store, .containers = env->containers };
-		struct run_build *rb = &out->builds[out->nbuilds++];
+		struct run_build *rb;
 
+		if (board_built(out, b->name))
+			continue;	/* rack: two devices of one board, or a board and its device */
+		rb = &out->builds[out->nbuilds++];
 		snprintf(rb->board, sizeof(rb->board), "%s", b->name);
 		if ((rc = build_board(&rb->result, &be, b, out->change_id, out->sha, out->tree, out->src)) != 0)
 			return rc;
@@ -835,21 +876,23 @@ int run_build(struct run_report *out, const struct run_env *env, const struct ru
 int run_plan(struct run_report *out, const struct run_env *env, const struct run_opts *o)
 {
 	const struct config *cfg = env->cfg;
-	const char *const *suites;
-	size_t nsuites, alloc;
+	const char *const *suites, *const *targets;
+	size_t nsuites, ntargets, alloc;
 	int rc;
 
 	if (out->decided)
 		return 0;
 	suites_of(env, o, &suites, &nsuites);
-	alloc = 2 * out->nbuilds * cfg->all_suites.n + 1;	/* rack: a QEMU and a device job each */
+	targets_of(env, o, &targets, &ntargets);
+	/* rack: a QEMU and a device job each, and one per device named as a target */
+	alloc = (2 * out->nbuilds + ntargets) * cfg->all_suites.n + 1;
 	out->jobs = calloc(alloc, sizeof(*out->jobs));
 	if (!out->jobs)
 		return err_set(ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < out->nbuilds; i++) {
 		const struct board *b = config_board(cfg, out->builds[i].board);
 
-		if (out->builds[i].result.status != BUILD_OK || !b->has_qemu)
+		if (out->builds[i].result.status != BUILD_OK || !b->has_qemu || !wanted(b->name, targets, ntargets))
 			continue;
 		for (size_t j = 0; j < cfg->all_suites.n; j++) {
 			const struct suite *s = &cfg->all_suites.v[j];
@@ -869,7 +912,7 @@ int run_plan(struct run_report *out, const struct run_env *env, const struct run
 			out->njobs++;
 		}
 	}
-	if ((rc = plan_device_jobs(out, env, suites, nsuites)) != 0)
+	if ((rc = plan_device_jobs(out, env, suites, nsuites, targets, ntargets)) != 0)
 		return rc;
 	if (out->njobs)
 		store_change_set_state(env->store, out->change_id, "testing", NULL, NULL);
