@@ -1,12 +1,18 @@
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "config.h"
 #include "err.h"
 #include "fsutil.h"
+#include "health.h"
+#include "log.h"
+#include "rack.h"
 #include "store.h"
 
 static const char usage[] =
@@ -46,12 +52,20 @@ static int list(struct store *st, const struct config *cfg)
 			continue;
 		if (d->lease_job) {
 			human_ms(t, sizeof(t), d->lease_expires - now);
-			snprintf(what, sizeof(what), "job %" PRId64 " (%s), %s left", d->lease_job,
-				 d->lease_holder ? d->lease_holder : "?", t);
+			/* rack: a negative job is `rig boards unlock` checking the device's health */
+			if (d->lease_job < 0)
+				snprintf(what, sizeof(what), "health check (%s), %s left",
+					 d->lease_holder ? d->lease_holder : "?", t);
+			else
+				snprintf(what, sizeof(what), "job %" PRId64 " (%s), %s left", d->lease_job,
+					 d->lease_holder ? d->lease_holder : "?", t);
 		} else if (strcmp(d->state, "locked") == 0) {
 			snprintf(what, sizeof(what), "%s", d->locked_reason ? d->locked_reason : "");
 		} else if (strcmp(d->state, "offline") == 0) {
 			snprintf(what, sizeof(what), "%s", d->offline_reason ? d->offline_reason : "");
+		} else if (d->infra_errors > 0) {
+			snprintf(what, sizeof(what), "%" PRId64 " infrastructure error%s in a row", d->infra_errors,
+				 d->infra_errors == 1 ? "" : "s");
 		}
 		if (d->health_status) {
 			human_ms(t, sizeof(t), now - d->health_at);
@@ -63,6 +77,61 @@ static int list(struct store *st, const struct config *cfg)
 	store_devices_free(v, n);
 	return 0;
 }
+
+/* ---- rack: a device back in service gets its health check ---- */
+
+static void check_log(void *user, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void check_log(void *user, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	(void)user;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_debug("%s", line);
+}
+
+static int unlock_check(struct store *st, const struct config *cfg, const char *id)
+{
+	char holder[160], host[64] = "localhost", dir[PATH_MAX];
+	struct health_result res;
+	struct rack_env env = { .cfg = cfg, .store = st, .job = -(int64_t)getpid(), .holder = holder,
+				.workdir = dir, .log = check_log };
+	int rc;
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(holder, sizeof(holder), "rig boards unlock@%s:%d", host, (int)getpid());
+	snprintf(dir, sizeof(dir), "%s/tmp/check-%s-%d", cfg->data_dir, id, (int)getpid());
+	if (fs_mkdirs(dir) != 0) {
+		fprintf(stderr, "rig boards unlock: %s\n", err_msg());
+		return EXIT_INFRA;
+	}
+	rc = rack_check(&res, &env, id);
+	fs_rmtree(dir);
+	if (rc == ERR_NOTFOUND) {
+		printf("%s back in service; no health check: %s\n", id, err_msg());
+		return 0;
+	}
+	if (rc == ERR_CONFLICT) {
+		printf("%s back in service; no health check now: %s\n", id, err_msg());
+		return 0;
+	}
+	if (rc) {
+		fprintf(stderr, "rig boards unlock: %s\n", err_msg());
+		return EXIT_INFRA;
+	}
+	if (!res.ok) {
+		printf("%s failed its health check and stays out of service: %s\n", id, res.reason);
+		return EXIT_INFRA;
+	}
+	printf("%s back in service: health check ok, %s\n", id, res.reason);
+	return 0;
+}
+
+/* ---- end rack ---- */
 
 int cmd_boards(int argc, char **argv)
 {
@@ -132,8 +201,7 @@ int cmd_boards(int argc, char **argv)
 			fprintf(stderr, "rig boards unlock: no device '%s' in %s\n", argv[optind + 1], cfg->rack.file);
 			goto out;
 		}
-		printf("%s back in service\n", argv[optind + 1]);
-		rc = 0;
+		rc = unlock_check(st, cfg, argv[optind + 1]);
 	} else {
 		fputs(usage, stderr);
 	}

@@ -13,7 +13,7 @@
 
 static const char usage[] =
 	"usage: rig run [-c FILE] --repo URL|PATH --ref REF [--base REF] [--merge]\n"
-	"               [--target BOARD]... [--suite SUITE]... [--json]\n"
+	"               [--target BOARD|DEVICE]... [--suite SUITE]... [--json]\n"
 	"\n"
 	"Takes one change from the forge to a verdict in the foreground: fetch,\n"
 	"build every target board in its container, run the suites, record\n"
@@ -23,7 +23,9 @@ static const char usage[] =
 	"  --ref REF         the change: a branch, pull/N, refs/... or a sha\n"
 	"  --base REF        its base branch: the merge-base is recorded\n"
 	"  --merge           test the change merged onto --base\n"
-	"  --target BOARD    a board to test (repeatable; default: the configuration's)\n"
+	"  --target BOARD    a board to test, in QEMU and on any of its devices in the\n"
+	"                    rack (repeatable; default: the configuration's)\n"
+	"  --target DEVICE   a device of the rack: its board's suites on it alone\n"
 	"  --suite SUITE     a suite to run (repeatable; default: the configuration's)\n"
 	"  --json            print the result as JSON (DESIGN.md's contract)\n"
 	"\n"

@@ -978,6 +978,11 @@ static void check_rack(struct config *cfg, struct diags *d)
 		if (dev->board && !config_board(cfg, dev->board))
 			problem_at(d, &dev->board_pos, "device '%s' names unknown board '%s'", dev->id,
 				   dev->board);
+		/* rack: a device is flashed with OpenOCD, as its board file says how */
+		else if (dev->board && !config_board(cfg, dev->board)->broken &&
+			 !config_board(cfg, dev->board)->has_openocd)
+			problem_at(d, &dev->board_pos, "device '%s': board '%s' has no openocd section to flash it with",
+				   dev->id, dev->board);
 		if (!dev->console_usb_serial && !dev->console_path)
 			problem_at(d, &dev->pos, "device '%s' needs a console usb_serial or path", dev->id);
 	}

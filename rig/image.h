@@ -28,4 +28,24 @@ struct board;
 int image_compose(const char *out_bin, const char *out_elf, const struct board *b, const char *kernel_bin,
 		  const char *const *apps, size_t napps);
 
+/*
+ * What a device's flasher writes, where flash keeps what earlier images
+ * left: the kernel scans the whole app region for apps (kernel/doc/image.md),
+ * so an app of an earlier case must not survive past this one's. Any output
+ * may be NULL.
+ *
+ *  out_full      the image padded with 0xFF to the end of app_flash, from
+ *                kernel_flash.origin: every byte the kernel may read
+ *  out_full_elf  the same bytes as an ELF
+ *  out_sparse    an ELF of only what the kernel reads: kernel.bin, each app,
+ *                and an erased first word (0xFFFFFFFF) at every
+ *                IMAGE_MIN_APP step of app_flash that no app covers, which
+ *                the kernel's scan reads as empty. A tenth of the bytes or
+ *                less, for flashers where every byte costs (a virtual board
+ *                over remote_bitbang); only right where writing does not
+ *                erase more than it writes (no flash sectors).
+ */
+int image_compose_device(const char *out_full, const char *out_full_elf, const char *out_sparse,
+			 const struct board *b, const char *kernel_bin, const char *const *apps, size_t napps);
+
 #endif

@@ -15,6 +15,7 @@
 #include "image.h"
 #include "log.h"
 #include "proc.h"
+#include "rack.h"
 #include "store.h"
 #include "target.h"
 
@@ -250,6 +251,8 @@ int run_job_exec(const struct run_env *env, const struct run_job_spec *job, cons
 		snprintf(rcase.name, sizeof(rcase.name), "%s", c->name);
 		snprintf(rcase.target, sizeof(rcase.target), "%s", job->target);
 		snprintf(rcase.log_path, sizeof(rcase.log_path), "%s", log_path);
+		snprintf(rcase.kind, sizeof(rcase.kind), "qemu");
+		snprintf(rcase.board, sizeof(rcase.board), "%s", b->name);
 		snprintf(bin, sizeof(bin), "%s/%s.bin", workdir, c->name);
 		snprintf(elf, sizeof(elf), "%s/%s.elf", workdir, c->name);
 
@@ -281,6 +284,7 @@ int run_job_exec(const struct run_env *env, const struct run_job_spec *job, cons
 		rcase.duration_ms = o.duration_ms;
 		rcase.attempts = o.attempts;
 		rcase.flaky = o.flaky;
+		rcase.boot_ms = o.boot_ms;
 		snprintf(rcase.reason, sizeof(rcase.reason), "%s", o.reason);
 		if (o.verdict == VERDICT_ERROR)
 			errors++;
@@ -353,6 +357,328 @@ static void record_findings(const struct run_env *env, const struct run_build *r
 	if (n && store_size_findings_add(env->store, rb->result.id, v, n) != 0)
 		log_warn("size findings of build %" PRId64 ": %s", rb->result.id, err_msg());
 }
+
+/* ---- rack: device jobs ---- */
+
+static bool wanted(const char *name, const char *const *list, size_t n);
+
+/* How long a device job waits while every device of its board is busy. */
+#define DEVICE_WAIT_MS (10 * 60 * 1000)
+
+static bool board_has_devices(const struct config *cfg, const char *board)
+{
+	for (size_t i = 0; cfg->has_rack && i < cfg->rack.devices.n; i++)
+		if (strcmp(cfg->rack.devices.v[i].board, board) == 0)
+			return true;
+	return false;
+}
+
+/* The board a target names: itself, or a device's board. */
+static const struct board *target_board(const struct config *cfg, const char *target)
+{
+	const struct device *d = config_device(cfg, target);
+
+	return config_board(cfg, d && !config_board(cfg, target) ? d->board : target);
+}
+
+static bool board_built(const struct run_report *r, const char *board)
+{
+	for (size_t i = 0; i < r->nbuilds; i++)
+		if (strcmp(r->builds[i].board, board) == 0)
+			return true;
+	return false;
+}
+
+static int add_device_job(struct run_report *out, const struct run_env *env, size_t build, const struct suite *s,
+			  const char *target)
+{
+	struct run_job *job = &out->jobs[out->njobs];
+	struct store_job row = { .change_id = out->change_id, .build_id = out->builds[build].result.id,
+				 .suite = s->name, .target = target, .target_kind = "device",
+				 .device = config_board(env->cfg, target) ? NULL : target };
+	int rc;
+
+	if ((rc = store_job_add(env->store, &row)) != 0)
+		return rc;
+	job->id = row.id;
+	job->build = build;
+	job->suite = s;
+	snprintf(job->kind, sizeof(job->kind), "device");
+	snprintf(job->target, sizeof(job->target), "%s", target);
+	out->njobs++;
+	return 0;
+}
+
+/*
+ * After the QEMU jobs (a device's health check flashes a kernel whose cases
+ * passed somewhere, and the QEMU results of the same build count): one
+ * device job per (build, suite) of a targeted board with devices in the
+ * rack, run on any of them, and one per (device named as a target, suite),
+ * run on that device only.
+ */
+static int plan_device_jobs(struct run_report *out, const struct run_env *env, const char *const *suites,
+			    size_t nsuites, const char *const *targets, size_t ntargets)
+{
+	const struct config *cfg = env->cfg;
+	int rc;
+
+	for (size_t i = 0; i < out->nbuilds; i++) {
+		const struct board *b = config_board(cfg, out->builds[i].board);
+
+		if (out->builds[i].result.status != BUILD_OK || !b->has_openocd || !board_has_devices(cfg, b->name))
+			continue;
+		for (size_t j = 0; j < cfg->all_suites.n; j++) {
+			const struct suite *s = &cfg->all_suites.v[j];
+
+			if (!wanted(s->name, suites, nsuites))
+				continue;
+			if (wanted(b->name, targets, ntargets) && (rc = add_device_job(out, env, i, s, b->name)) != 0)
+				return rc;
+			for (size_t k = 0; k < ntargets; k++) {
+				const struct device *d = config_board(cfg, targets[k]) ? NULL : config_device(cfg, targets[k]);
+
+				if (d && strcmp(d->board, b->name) == 0 && (rc = add_device_job(out, env, i, s, d->id)) != 0)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+static void device_log(void *user, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void device_log(void *user, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_line(user, "rig", line, proc_now_ms());
+}
+
+/*
+ * A case on the device the hold gives; an error there is counted against
+ * the device and retried once on another one (rack.h), and the case then
+ * records where the error was.
+ */
+/* Flash, console and reset time on the devices so far: what a case spends before its board runs. */
+static long device_overhead(const struct rack_hold *h)
+{
+	struct rack_times t;
+
+	rack_hold_times(h, &t);
+	return t.cases.flash_ms + t.cases.console_ms + t.cases.reset_ms;
+}
+
+static void device_case(struct case_outcome *o, struct run_case *rcase, struct rack_hold *h, const struct suite *s,
+			const struct suite_case *c, const struct target_image *img, const struct runner_sink *sink,
+			const struct runner_opts *ropts, long *overhead_ms)
+{
+	struct target *t = NULL;
+	int rc = rack_hold_target(h, &t);
+	long before = device_overhead(h);
+
+	*overhead_ms = 0;
+	if (rc == 0) {
+		runner_case(o, t, s, c, img, sink, ropts);
+		*overhead_ms = device_overhead(h) - before;
+	} else {
+		o->verdict = VERDICT_ERROR;
+		o->attempts = 1;
+		snprintf(o->reason, sizeof(o->reason), "%s", err_msg());
+	}
+	if (!rack_hold_device(h))
+		return;		/* no device at all: an error on the board, where nothing ran */
+	snprintf(rcase->target, sizeof(rcase->target), "%s", rack_hold_device(h));
+	if (o->verdict != VERDICT_ERROR)
+		return;
+	snprintf(rcase->retried_after, sizeof(rcase->retried_after), "%s", rack_hold_device(h));
+	snprintf(rcase->retried_reason, sizeof(rcase->retried_reason), "%s", o->reason);
+	if ((rc = rack_hold_error(h, o->reason, &t)) == 0) {
+		struct case_outcome again;
+		int attempts = o->attempts;
+
+		before = device_overhead(h);
+		runner_case(&again, t, s, c, img, sink, ropts);
+		*overhead_ms = device_overhead(h) - before;
+		case_outcome_release(o);
+		*o = again;
+		o->attempts += attempts;
+		snprintf(rcase->target, sizeof(rcase->target), "%s", t->name);
+		if (o->verdict == VERDICT_ERROR && rack_hold_device(h))
+			rack_hold_error(h, o->reason, NULL);
+	} else {
+		size_t len = strlen(o->reason);
+
+		snprintf(o->reason + len, sizeof(o->reason) - len, " (not retried: %s)", err_msg());
+		rcase->retried_after[0] = '\0';
+		rcase->retried_reason[0] = '\0';
+	}
+}
+
+/* Every case of the job's suite on a device of its board, from the job's build. */
+static int run_job_device(struct run_report *r, const struct run_env *env, const struct run_job *job)
+{
+	const struct config *cfg = env->cfg;
+	const struct run_build *bld = &r->builds[job->build];
+	const struct board *b = config_board(cfg, bld->board);
+	const struct suite *s = job->suite;
+	char workdir[PATH_MAX], log_path[PATH_MAX], kernel_bin[PATH_MAX], kernel_elf[PATH_MAX], logs[PATH_MAX];
+	char holder[160], host[64] = "localhost", bitstream[PATH_MAX];
+	struct job_log jl = { 0 };
+	struct runner_sink sink = { .line = log_line, .user = &jl };
+	struct runner_opts ropts = { .no_error_retry = true };
+	struct rack_hold *h = NULL;
+	struct rack_times times;
+	long boot_ms = 0, test_ms = 0;
+	char today[11];
+	struct store_case_result *done_cases = NULL;
+	size_t ndone = 0;
+	int rc, errors = 0;
+
+	config_today(today);
+	ropts.today = today;
+	if (!job->claimed)
+		store_job_set_state(env->store, job->id, "running", NULL);
+	snprintf(workdir, sizeof(workdir), "%s/tmp/job-%" PRId64, cfg->data_dir, job->id);
+	snprintf(logs, sizeof(logs), "%s/logs", cfg->data_dir);
+	snprintf(log_path, sizeof(log_path), "%s/job-%" PRId64 ".log", logs, job->id);
+	snprintf(kernel_bin, sizeof(kernel_bin), "%s/%s", bld->result.output_dir,
+		 b->build.artifacts.kernel_bin ? b->build.artifacts.kernel_bin : "kernel.bin");
+	snprintf(kernel_elf, sizeof(kernel_elf), "%s/%s", bld->result.output_dir, b->build.artifacts.kernel);
+	snprintf(bitstream, sizeof(bitstream), "%s/%s", bld->result.output_dir,
+		 b->has_fpga && b->fpga.bitstream ? b->fpga.bitstream : "");
+	gethostname(host, sizeof(host) - 1);
+	snprintf(holder, sizeof(holder), "%s:%d", host, (int)getpid());
+	/* serve: a resumed job skips what it recorded; its log goes on */
+	if (job->resume_since && (rc = store_results_of(env->store, r->change_id, job->id, job->resume_since,
+							&done_cases, &ndone)) != 0)
+		goto done;
+	if ((rc = fs_mkdirs(workdir)) != 0 || (rc = fs_mkdirs(logs)) != 0)
+		goto done;
+	jl.f = fopen(log_path, job->resume_since ? "a" : "w");
+	jl.t0 = proc_now_ms();
+	{
+		struct rack_env re = { .cfg = cfg, .store = env->store, .job = job->id, .holder = holder,
+				       .workdir = workdir, .wait_ms = DEVICE_WAIT_MS, .log = device_log, .log_user = &jl,
+				       .device = strcmp(job->target, b->name) != 0 ? job->target : NULL };
+
+		if ((rc = rack_hold_open(&h, &re, b)) != 0)
+			goto done;
+	}
+
+	for (size_t i = 0; i < s->cases.n; i++) {
+		const struct suite_case *c = &s->cases.v[i];
+		struct run_case *rcase;
+		struct case_outcome o;
+		char bin[PATH_MAX], elf[PATH_MAX];
+		const char **apps = NULL;
+		struct target_image img = { .image = bin, .image_elf = elf, .kernel = kernel_elf,
+					    .address = b->memory.kernel_flash.origin, .kernel_bin = kernel_bin,
+					    .bitstream = b->has_fpga ? bitstream : NULL };
+
+		/* serve: what a resumed job has, and the daemon's stop between cases */
+		if (recorded(done_cases, ndone, c->name))
+			continue;
+		if (job->hooks && job->hooks->stop && job->hooks->stop(job->hooks->user)) {
+			rc = err_set(ERR_CANCELLED, "job %" PRId64 " stopped before %s/%s", job->id, s->name, c->name);
+			goto done;
+		}
+		if (!(rcase = add_case(r))) {
+			rc = err_set(ERR_NOMEM, "out of memory");
+			goto done;
+		}
+		snprintf(rcase->suite, sizeof(rcase->suite), "%s", s->name);
+		snprintf(rcase->name, sizeof(rcase->name), "%s", c->name);
+		snprintf(rcase->target, sizeof(rcase->target), "%s", b->name);
+		snprintf(rcase->log_path, sizeof(rcase->log_path), "%s", log_path);
+		snprintf(rcase->kind, sizeof(rcase->kind), "device");
+		snprintf(rcase->board, sizeof(rcase->board), "%s", b->name);
+		snprintf(bin, sizeof(bin), "%s/%s.bin", workdir, c->name);
+		snprintf(elf, sizeof(elf), "%s/%s.elf", workdir, c->name);
+
+		memset(&o, 0, sizeof(o));
+		tap_init(&o.tap);
+		o.boot_ms = -1;
+		if (!suite_case_runs_on(c, b->name)) {
+			o.verdict = VERDICT_SKIP;
+			snprintf(o.reason, sizeof(o.reason), "not for %s", b->name);
+		} else if ((rc = case_apps(&apps, b, bld->result.output_dir, c)) != 0) {
+			goto done;
+		} else if (image_compose(bin, elf, b, kernel_bin, apps, c->apps.n) != 0) {
+			o.verdict = VERDICT_FAIL;
+			o.attempts = 1;
+			snprintf(o.reason, sizeof(o.reason), "image: %s", err_msg());
+			log_line(&jl, "rig", o.reason, proc_now_ms());
+		} else {
+			long overhead;
+
+			img.apps = apps;
+			img.napps = c->apps.n;
+			device_case(&o, rcase, h, s, c, &img, &sink, &ropts, &overhead);
+			/* The deciding attempt: reset to banner is boot, the rest after it is the test. */
+			if (o.boot_ms > 0) {
+				boot_ms += o.boot_ms;
+				if (o.duration_ms > overhead + o.boot_ms)
+					test_ms += o.duration_ms - overhead - o.boot_ms;
+			}
+		}
+		if (apps)
+			free_apps(apps, c->apps.n);
+		rcase->verdict = o.verdict;
+		rcase->duration_ms = o.duration_ms;
+		rcase->attempts = o.attempts;
+		rcase->flaky = o.flaky;
+		rcase->boot_ms = o.boot_ms;
+		if (!rcase->retried_after[0])
+			snprintf(rcase->reason, sizeof(rcase->reason), "%s", o.reason);
+		else if (o.reason[0])
+			snprintf(rcase->reason, sizeof(rcase->reason), "%.200s (after an error on %s: %.200s)", o.reason,
+				 rcase->retried_after, rcase->retried_reason);
+		else
+			snprintf(rcase->reason, sizeof(rcase->reason), "after an error on %s: %.300s",
+				 rcase->retried_after, rcase->retried_reason);
+		if (o.verdict == VERDICT_ERROR)
+			errors++;
+		log_info("%s/%s on %s: %s%s%s", s->name, c->name, rcase->target, verdict_name(o.verdict),
+			 rcase->reason[0] ? ": " : "", rcase->reason);
+		rc = record_case(env, r->change_id, job->id, rcase, &o);
+		case_outcome_release(&o);
+		if (rc)
+			goto done;
+	}
+	rc = 0;
+done:
+	if (h) {
+		/* Where the time went: the split of a suite into power, flash, boot and test. */
+		rack_hold_times(h, &times);
+		rack_hold_close(h);
+		{
+			char line[512];
+
+			snprintf(line, sizeof(line),
+				 "time on devices: power %ld ms, flash %ld ms (%d flashes), console %ld ms, reset %ld ms, "
+				 "boot %ld ms, test %ld ms; %d health checks (%ld ms)",
+				 times.cases.power_ms, times.cases.flash_ms, times.cases.flashes, times.cases.console_ms,
+				 times.cases.reset_ms, boot_ms, test_ms, times.health_checks, times.health_ms);
+			log_line(&jl, "rig", line, proc_now_ms());
+			log_info("%s on devices of %s: %s", s->name, b->name, line);
+		}
+	}
+	if (jl.f)
+		fclose(jl.f);
+	fs_rmtree(workdir);
+	store_case_results_free(done_cases, ndone);
+	/* A stopped job stays running: the daemon puts it back in the queue. */
+	if (rc != ERR_CANCELLED)
+		store_job_set_state(env->store, job->id, rc ? "error" : "done",
+				    rc ? err_msg() : errors ? "infrastructure errors" : NULL);
+	return rc;
+}
+
+/* ---- end rack ---- */
 
 /*
  * For every board that built, its kernel's totals; with a merge-base, the
@@ -518,8 +844,10 @@ int run_prepare(struct run_report *out, const struct run_env *env, const struct 
 	out->decided = true;
 	out->usage_error = true;
 	for (size_t i = 0; i < ntargets; i++) {
-		if (!config_board(cfg, targets[i])) {
-			decide(out, GATE_ERROR, "target '%s' is not a board of this configuration", targets[i]);
+		/* rack: a target is a board, or one device of the rack */
+		if (!config_board(cfg, targets[i]) && !config_device(cfg, targets[i])) {
+			decide(out, GATE_ERROR, "target '%s' is not a board or a device of this configuration",
+			       targets[i]);
 			return 0;
 		}
 	}
@@ -623,9 +951,13 @@ int run_build_begin(struct run_report *out, const struct run_env *env, const str
 		return err_set(ERR_NOMEM, "out of memory");
 	store_change_set_state(env->store, out->change_id, "building", NULL, NULL);
 	for (size_t i = 0; i < ntargets; i++) {
-		struct run_build *rb = &out->builds[out->nbuilds++];
+		const struct board *b = target_board(env->cfg, targets[i]);
+		struct run_build *rb;
 
-		snprintf(rb->board, sizeof(rb->board), "%s", config_board(env->cfg, targets[i])->name);
+		if (board_built(out, b->name))
+			continue;	/* rack: two devices of one board, or a board and its device */
+		rb = &out->builds[out->nbuilds++];
+		snprintf(rb->board, sizeof(rb->board), "%s", b->name);
 	}
 	return 0;
 }
@@ -674,21 +1006,23 @@ int run_build(struct run_report *out, const struct run_env *env, const struct ru
 int run_plan(struct run_report *out, const struct run_env *env, const struct run_opts *o)
 {
 	const struct config *cfg = env->cfg;
-	const char *const *suites;
-	size_t nsuites, alloc;
+	const char *const *suites, *const *targets;
+	size_t nsuites, ntargets, alloc;
 	int rc;
 
 	if (out->decided)
 		return 0;
 	suites_of(env, o, &suites, &nsuites);
-	alloc = out->nbuilds * cfg->all_suites.n + 1;
+	targets_of(env, o, &targets, &ntargets);
+	/* rack: a QEMU and a device job each, and one per device named as a target */
+	alloc = (2 * out->nbuilds + ntargets) * cfg->all_suites.n + 1;
 	out->jobs = calloc(alloc, sizeof(*out->jobs));
 	if (!out->jobs)
 		return err_set(ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < out->nbuilds; i++) {
 		const struct board *b = config_board(cfg, out->builds[i].board);
 
-		if (out->builds[i].result.status != BUILD_OK || !b->has_qemu)
+		if (out->builds[i].result.status != BUILD_OK || !b->has_qemu || !wanted(b->name, targets, ntargets))
 			continue;
 		for (size_t j = 0; j < cfg->all_suites.n; j++) {
 			const struct suite *s = &cfg->all_suites.v[j];
@@ -708,6 +1042,8 @@ int run_plan(struct run_report *out, const struct run_env *env, const struct run
 			out->njobs++;
 		}
 	}
+	if ((rc = plan_device_jobs(out, env, suites, nsuites, targets, ntargets)) != 0)
+		return rc;
 	if (out->njobs)
 		store_change_set_state(env->store, out->change_id, "testing", NULL, NULL);
 	return 0;
@@ -719,7 +1055,9 @@ int run_job(struct run_report *out, const struct run_env *env, const struct run_
 
 	if (out->decided)
 		return 0;
-	rc = run_job_qemu(out, env, job);
+	rc = strcmp(job->kind, "device") == 0 ? run_job_device(out, env, job) : run_job_qemu(out, env, job);
+	if (rc == ERR_CANCELLED)
+		return rc;
 	if (rc) {
 		/* The rig could not run the job at all: the gate cannot pass. */
 		out->decided = true;
@@ -1007,6 +1345,18 @@ int run_report_json(struct buf *out, const struct run_report *r)
 		json_object_set_new(o, "flaky", json_boolean(c->flaky));
 		json_object_set_new(o, "reason", json_str_or_null(c->reason));
 		json_object_set_new(o, "log", json_str_or_null(c->log_path));
+		/* rack: which kind of target, which board, and a device error the case moved away from */
+		json_object_set_new(o, "kind", json_string(c->kind[0] ? c->kind : "qemu"));
+		json_object_set_new(o, "board", json_string(c->board));
+		json_object_set_new(o, "boot_ms", c->boot_ms >= 0 ? json_integer(c->boot_ms) : json_null());
+		if (c->retried_after[0]) {
+			json_t *m = json_object();
+
+			json_object_set_new(m, "target", json_string(c->retried_after));
+			json_object_set_new(m, "status", json_string("error"));
+			json_object_set_new(m, "reason", json_string(c->retried_reason));
+			json_object_set_new(o, "retried_after", m);
+		}
 		json_array_append_new(results, o);
 	}
 	json_object_set_new(root, "builds", builds);

@@ -70,15 +70,27 @@ struct run_case {
 	int attempts;
 	bool flaky;
 	char log_path[4096];
+	/* rack: QEMU and device results side by side */
+	char kind[16];			/* qemu | device */
+	char board[64];
+	long boot_ms;			/* reset to banner, -1 when none */
+	char retried_after[96];		/* the device of an error the case was retried after, or "" */
+	char retried_reason[512];
 };
 
 /* One planned job: a suite's cases on one target, from one build. */
+struct run_job_hooks;
+
 struct run_job {
 	int64_t id;			/* its row in jobs */
 	size_t build;			/* index into the report's builds */
 	const struct suite *suite;
 	char kind[16];			/* qemu | device */
 	char target[96];		/* board name for QEMU, device id for a device */
+	/* serve: a device job the daemon claimed (running already), maybe resumed */
+	bool claimed;
+	int64_t resume_since;		/* as in struct run_job_spec */
+	const struct run_job_hooks *hooks;	/* NULL: none */
 };
 
 struct run_report {
@@ -111,7 +123,8 @@ struct run_report {
  *  run_prepare  fetch, resolve ref and base, record the change, check out
  *  run_build    build every target board; sizes against the merge-base
  *  run_plan     one queued job row per (usable build, suite, target)
- *  run_job      one job: its cases on its target, results recorded
+ *  run_job      one job: its cases on its target, results recorded (a device
+ *               job the daemon stops between cases returns ERR_CANCELLED)
  *  run_finish   decide the gate from what was recorded, mark the change done
  *
  * The daemon calls them from its workers: the stages touch the report only

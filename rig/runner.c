@@ -125,7 +125,7 @@ static void attempt(struct case_outcome *out, struct target *t, const struct sui
 
 	tap_init(&a.tap);
 	lines_init(&lines, MAX_LINE);
-	regcomp(&a.banner_re, "^rig-kernel [^ ]+ board=[^ ]+ arch=[^ ]+", REG_EXTENDED | REG_NOSUB);
+	regcomp(&a.banner_re, RUNNER_BANNER_RE, REG_EXTENDED | REG_NOSUB);
 	a.nexpect = c->expect.n;
 	a.expect_re = calloc(a.nexpect + 1, sizeof(*a.expect_re));
 	a.expect_seen = calloc(a.nexpect + 1, sizeof(*a.expect_seen));
@@ -254,7 +254,8 @@ void runner_case(struct case_outcome *out, struct target *t, const struct suite 
 	}
 	out->attempts = 1;
 	attempt(out, t, s, c, img, sink, scale);
-	if (out->verdict != VERDICT_PASS && out->verdict != VERDICT_SKIP && !(opts && opts->no_retry)) {
+	if (out->verdict != VERDICT_PASS && out->verdict != VERDICT_SKIP && !(opts && opts->no_retry) &&
+	    !(out->verdict == VERDICT_ERROR && opts && opts->no_error_retry)) {
 		enum verdict was = out->verdict;
 
 		snprintf(first, sizeof(first), "%s", out->reason);

@@ -24,6 +24,9 @@
 #include "tap.h"
 #include "target.h"
 
+/* The kernel's boot banner, its first console line (suites/README.md). */
+#define RUNNER_BANNER_RE "^rig-kernel [^ ]+ board=[^ ]+ arch=[^ ]+"
+
 enum verdict { VERDICT_PASS, VERDICT_FAIL, VERDICT_ERROR, VERDICT_SKIP, VERDICT_XFAIL };
 
 const char *verdict_name(enum verdict v);
@@ -38,6 +41,11 @@ struct runner_opts {
 	const char *today;	/* YYYY-MM-DD, for quarantine expiry */
 	double time_scale;	/* stretches every deadline (slow hosts); 0 means 1 */
 	bool no_retry;		/* one attempt only (tests of the retry itself) */
+	/*
+	 * An error is not retried here: the caller retries it on another
+	 * device of the same board type (a fail is still retried in place).
+	 */
+	bool no_error_retry;
 };
 
 struct case_outcome {

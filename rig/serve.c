@@ -48,13 +48,14 @@ struct gen {
 	struct report *report;
 };
 
-enum worker_kind { WORKER_BUILDER, WORKER_TARGET };
+enum worker_kind { WORKER_BUILDER, WORKER_TARGET, WORKER_DEVICE };
 
 struct worker {
 	struct serve *sv;
 	enum worker_kind kind;
 	char name[16];			/* the thread's name, for ps and gdb */
-	char target[96];		/* a target worker's board */
+	char target[96];		/* a target worker's board; a device worker's device */
+	char board[64];			/* a device worker's board */
 	pthread_t thread;
 	bool started, joined;
 	bool retire;			/* under serve.lock: end after the current work */
@@ -735,10 +736,89 @@ static void *target_main(void *arg)
 	return NULL;
 }
 
-static int worker_start(struct serve *sv, enum worker_kind kind, const char *target)
+/* ---- device workers: one per device of the rack ---- */
+
+/*
+ * A device job from its row: the rack's code runs it from a report, which
+ * run_load makes from the store. It leases a device of the job's board (or
+ * the device the job names) for its length; a daemon killed meanwhile lets
+ * the lease expire.
+ */
+static void run_device_claimed(struct serve *sv, struct store *st, struct gen *g, const struct store_claimed_job *j)
 {
+	struct run_env env = { .cfg = g->cfg, .store = st, .containers = &g->ctr };
+	struct run_job_hooks hooks = { .stop = job_should_stop, .user = sv };
+	struct run_job job = { .id = j->id, .claimed = true, .resume_since = j->resumed ? j->started_at : 0,
+			       .hooks = &hooks, .suite = config_suite(g->cfg, j->suite) };
+	struct run_report r;
+	bool found = false;
+	int rc;
+
+	log_info("job %" PRId64 ": %s on a device of %s%s", j->id, j->suite, j->target, j->resumed ? " (resumed)" : "");
+	if (run_load(&r, &env, j->change_id) != 0) {
+		store_job_set_state(st, j->id, "error", err_msg());
+		goto finish;
+	}
+	for (size_t i = 0; i < r.nbuilds; i++) {
+		if (r.builds[i].result.id == j->build_id) {
+			job.build = i;
+			found = true;
+		}
+	}
+	snprintf(job.kind, sizeof(job.kind), "device");
+	snprintf(job.target, sizeof(job.target), "%s", j->target);
+	if (!found || !job.suite || !config_board(g->cfg, r.builds[job.build].board)) {
+		store_job_set_state(st, j->id, "error",
+				    !found ? "its build is not the change's" : "its board or suite is no longer configured");
+		run_report_release(&r);
+		goto finish;
+	}
+	rc = run_job(&r, &env, &job);
+	run_report_release(&r);
+	if (rc == ERR_CANCELLED) {
+		if (store_job_requeue(st, j->id, "the daemon stopped; the job is resumed") == 0)
+			log_info("job %" PRId64 ": queued again, to be resumed", j->id);
+		return;
+	}
+finish:
+	maybe_finish(sv, st, g, j->change_id);
+}
+
+static void *device_main(void *arg)
+{
+	struct worker *w = arg;
+	struct serve *sv = w->sv;
+	struct store *st = thread_store(sv, w->name);
+
+	while (st && !retired(w)) {
+		struct store_claimed_job j;
+		struct gen *g = gen_hold(sv);
+		/* The jobs that name this device first, then any of its board's. */
+		int rc = store_job_claim(st, "device", w->target, &j);
+
+		if (rc == ERR_NOTFOUND)
+			rc = store_job_claim(st, "device", w->board, &j);
+		if (rc == 0) {
+			run_device_claimed(sv, st, g, &j);
+			store_claimed_job_release(&j);
+		}
+		gen_put(sv, g);
+		if (rc == ERR_NOTFOUND)
+			idle(w);
+		else if (rc != 0) {
+			log_warn("%s: %s", w->name, err_msg());
+			idle(w);
+		}
+	}
+	store_close(st);
+	return NULL;
+}
+
+static int worker_start(struct serve *sv, enum worker_kind kind, const char *target, const char *board)
+{
+	static void *(*const main_of[])(void *) = { builder_main, target_main, device_main };
 	struct worker *w = calloc(1, sizeof(*w));
-	static const char *const prefix[] = { "rig-build", "rig-job" };
+	static const char *const prefix[] = { "rig-build", "rig-job", "rig-dev" };
 	size_t n = 0;
 	int rc;
 
@@ -747,10 +827,11 @@ static int worker_start(struct serve *sv, enum worker_kind kind, const char *tar
 	w->sv = sv;
 	w->kind = kind;
 	snprintf(w->target, sizeof(w->target), "%s", target ? target : "");
+	snprintf(w->board, sizeof(w->board), "%s", board ? board : "");
 	for (struct worker *o = sv->workers; o; o = o->next)
 		n += o->kind == kind;
 	snprintf(w->name, sizeof(w->name), "%s-%zu", prefix[kind], n + 1);
-	if ((rc = pthread_create(&w->thread, NULL, kind == WORKER_BUILDER ? builder_main : target_main, w)) != 0) {
+	if ((rc = pthread_create(&w->thread, NULL, main_of[kind], w)) != 0) {
 		free(w);
 		errno = rc;
 		return err_errno(ERR_IO, "cannot start a thread");
@@ -761,7 +842,7 @@ static int worker_start(struct serve *sv, enum worker_kind kind, const char *tar
 	w->next = sv->workers;
 	sv->workers = w;
 	pthread_mutex_unlock(&sv->lock);
-	if (kind == WORKER_TARGET)
+	if (kind != WORKER_BUILDER)
 		log_info("%s: runs the jobs of %s", w->name, w->target);
 	return 0;
 }
@@ -777,13 +858,18 @@ static bool is_target(const struct config *cfg, const char *name)
 	return false;
 }
 
+static bool is_device(const struct config *cfg, const char *id, const char *board)
+{
+	for (size_t i = 0; cfg->has_rack && i < cfg->rack.devices.n; i++)
+		if (strcmp(cfg->rack.devices.v[i].id, id) == 0 && strcmp(cfg->rack.devices.v[i].board, board) == 0)
+			return true;
+	return false;
+}
+
 /*
- * Makes the workers fit cfg: one per QEMU target, build_parallelism
- * builders. Workers no longer wanted retire after their current work.
- * A rack device gets its worker the same way when device jobs exist: a
- * target worker claiming ("device", its id) and leasing the device for
- * the job (store_device_lease), so a daemon killed mid-job lets the lease
- * expire.
+ * Makes the workers fit cfg: one per QEMU target, one per device of the
+ * rack, build_parallelism builders. Workers no longer wanted retire after
+ * their current work.
  */
 static int workers_fit(struct serve *sv, const struct config *cfg)
 {
@@ -796,13 +882,27 @@ static int workers_fit(struct serve *sv, const struct config *cfg)
 			continue;
 		if (w->kind == WORKER_TARGET && !is_target(cfg, w->target))
 			w->retire = true;
+		if (w->kind == WORKER_DEVICE && !is_device(cfg, w->target, w->board))
+			w->retire = true;
 		if (w->kind == WORKER_BUILDER && ++builders > (size_t)cfg->build_parallelism)
 			w->retire = true;
 	}
 	pthread_cond_broadcast(&sv->work_cv);
 	pthread_mutex_unlock(&sv->lock);
 	for (; builders < (size_t)cfg->build_parallelism && !rc; builders++)
-		rc = worker_start(sv, WORKER_BUILDER, NULL);
+		rc = worker_start(sv, WORKER_BUILDER, NULL, NULL);
+	for (size_t i = 0; cfg->has_rack && i < cfg->rack.devices.n && !rc; i++) {
+		const struct device *d = &cfg->rack.devices.v[i];
+		bool have = false;
+
+		pthread_mutex_lock(&sv->lock);
+		for (struct worker *w = sv->workers; w; w = w->next)
+			have |= w->kind == WORKER_DEVICE && !w->retire && strcmp(w->target, d->id) == 0 &&
+				strcmp(w->board, d->board) == 0;
+		pthread_mutex_unlock(&sv->lock);
+		if (!have)
+			rc = worker_start(sv, WORKER_DEVICE, d->id, d->board);
+	}
 	for (size_t i = 0; i < cfg->targets.n && !rc; i++) {
 		const struct board *b = config_board(cfg, cfg->targets.v[i]);
 		bool have = false;
@@ -814,7 +914,7 @@ static int workers_fit(struct serve *sv, const struct config *cfg)
 			have |= w->kind == WORKER_TARGET && !w->retire && strcmp(w->target, b->name) == 0;
 		pthread_mutex_unlock(&sv->lock);
 		if (!have)
-			rc = worker_start(sv, WORKER_TARGET, b->name);
+			rc = worker_start(sv, WORKER_TARGET, b->name, NULL);
 	}
 	return rc;
 }

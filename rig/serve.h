@@ -19,6 +19,9 @@
  *              check out, build every board, plan its jobs
  *   targets    one per QEMU target: claim its jobs, run them, and decide
  *              the change's gate when its last job ends
+ *   devices    one per device of the rack: claim the jobs that name it,
+ *              then those of its board, and run them on a device the rack
+ *              leases (a lease a killed daemon holds expires)
  * Work moves between them through the store; condition variables only wake
  * threads sooner than their periodic look (every two seconds).
  *

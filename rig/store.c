@@ -285,6 +285,18 @@ void store_statuses_free(struct store_status *v, size_t n)
 	free(v);
 }
 
+/* ---- rack: health checks ---- */
+
+int store_build_bootable(struct store *s, const char *board, struct store_build *out)
+{
+	return s->ops->build_bootable(s, board, out);
+}
+
+int store_job_set_device(struct store *s, int64_t job, const char *device)
+{
+	return s->ops->job_set_device(s, job, device);
+}
+
 /* ---- dashboard: read-only views for the pages, the JSON API and /metrics ---- */
 
 int store_changes_list(struct store *s, const struct store_change_filter *f, struct store_change_row **out,

@@ -207,6 +207,17 @@ int store_statuses_list(struct store *s, int64_t change_id, struct store_status 
 int store_statuses_stale(struct store *s, int64_t before_ms, struct store_status **out, size_t *n);
 void store_statuses_free(struct store_status *v, size_t n);
 
+/* ---- rack: health checks ---- */
+
+/*
+ * The newest ok build of board known to boot: one of its cases passed on
+ * some target. A health check flashes its kernel, so that a change that
+ * broke booting never makes a device look broken. ERR_NOTFOUND when none.
+ */
+int store_build_bootable(struct store *s, const char *board, struct store_build *out);
+/* The device a device job runs on now (it may move to another after an error). */
+int store_job_set_device(struct store *s, int64_t job, const char *device);
+
 /* ---- dashboard: read-only views for the pages, the JSON API and /metrics ---- */
 
 /*
@@ -490,6 +501,11 @@ struct store_ops {
 	int (*status_add)(struct store *s, struct store_status *st);
 	int (*statuses_list)(struct store *s, int64_t change_id, struct store_status **out, size_t *n);
 	int (*statuses_stale)(struct store *s, int64_t before_ms, struct store_status **out, size_t *n);
+
+	/* rack: health checks */
+	int (*build_bootable)(struct store *s, const char *board, struct store_build *out);
+	int (*job_set_device)(struct store *s, int64_t job, const char *device);
+
 	/* dashboard */
 	int (*changes_list)(struct store *s, const struct store_change_filter *f, struct store_change_row **out,
 			    size_t *n);

@@ -952,10 +952,11 @@ static int sq_device_refresh(struct store *base, const char *id, int64_t job, in
 
 static int sq_device_unlease(struct store *base, const char *id, int64_t job)
 {
+	/* lease_expires keeps the release time: lease_any then picks the device idle longest. */
 	int rc = sq_device_update(base,
-				  "UPDATE devices SET lease_job = NULL, lease_holder = NULL, lease_expires = NULL"
+				  "UPDATE devices SET lease_job = NULL, lease_holder = NULL, lease_expires = ?3"
 				  " WHERE id = ?1 AND lease_job = ?2",
-				  id, job, 0, 0, NULL, "releasing a lease");
+				  id, job, store_now_ms(), 0, NULL, "releasing a lease");
 
 	/* Releasing a lease already lost is not an error: it is gone either way. */
 	return rc == ERR_NOTFOUND ? 0 : rc;
@@ -1023,6 +1024,9 @@ static int sq_deliveries_prune(struct store *base, int64_t before_ms);
 static int sq_status_add(struct store *base, struct store_status *st);
 static int sq_statuses_list(struct store *base, int64_t change_id, struct store_status **out, size_t *n);
 static int sq_statuses_stale(struct store *base, int64_t before_ms, struct store_status **out, size_t *n);
+/* rack: health checks, defined at the end of this file */
+static int sq_build_bootable(struct store *base, const char *board, struct store_build *out);
+static int sq_job_set_device(struct store *base, int64_t job, const char *device);
 
 /* dashboard: read-only views, defined at the end of this file */
 static int sq_changes_list(struct store *base, const struct store_change_filter *f, struct store_change_row **out,
@@ -1099,6 +1103,9 @@ static const struct store_ops sqlite_ops = {
 	.status_add = sq_status_add,
 	.statuses_list = sq_statuses_list,
 	.statuses_stale = sq_statuses_stale,
+	/* rack */
+	.build_bootable = sq_build_bootable,
+	.job_set_device = sq_job_set_device,
 	/* dashboard */
 	.changes_list = sq_changes_list,
 	.change_builds = sq_change_builds,
@@ -1872,6 +1879,40 @@ static int sq_metrics_read(struct store *base, struct store_metrics *out)
 	return 0;
 }
 /* ---- end dashboard ---- */
+
+/* ---- rack: health checks ---- */
+
+static int sq_build_bootable(struct store *base, const char *board, struct store_build *out)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st,
+			  "SELECT " BUILD_COLUMNS " FROM builds b WHERE board = ? AND status = 'ok'"
+			  " AND output_dir IS NOT NULL AND EXISTS (SELECT 1 FROM results r JOIN jobs j ON j.id = r.job_id"
+			  "   WHERE j.build_id = b.id AND r.status = 'pass')"
+			  " ORDER BY id DESC LIMIT 1", "finding a bootable build")))
+		return rc;
+	bind_text(st, 1, board);
+	return build_query(s, st, out, "finding a bootable build", "no build of that board has passed a case yet");
+}
+
+static int sq_job_set_device(struct store *base, int64_t job, const char *device)
+{
+	struct sqlite_store *s = ss(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = prepare(s, &st, "UPDATE jobs SET device = ? WHERE id = ?", "recording a job's device")))
+		return rc;
+	bind_text(st, 1, device);
+	sqlite3_bind_int64(st, 2, job);
+	if ((rc = step_done(s, st, "recording a job's device")))
+		return rc;
+	return sqlite3_changes(s->db) ? 0 : err_set(ERR_NOTFOUND, "no job %lld", (long long)job);
+}
+/* ---- end rack ---- */
 
 /* ---- serve: the daemon's durable queue (changes → builds → jobs), its forge refs ---- */
 

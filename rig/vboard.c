@@ -178,10 +178,13 @@ static void qemu_stop(struct vb *vb, const char *why)
 	log_info("vboard: stopping qemu (pid %d, %s): %s", (int)vb->qemu.pid,
 		 qemu_state_names[vb->qemu_state], why);
 	close_fd(&vb->qemu_con);
-	/* A stopped process leaves SIGTERM pending: let it see it. */
-	if (vb->qemu_state == QEMU_PAUSED)
-		proc_signal(&vb->qemu, SIGCONT);
 	qemu_drain_err(vb, false);
+	/*
+	 * Straight to SIGKILL, as target_qemu does: sifive_e's QEMU ignores
+	 * SIGTERM while its guest idles under -icount, which cost every reset
+	 * and flash the whole grace, and an emulator has nothing to flush.
+	 */
+	proc_signal(&vb->qemu, SIGKILL);
 	proc_stop(&vb->qemu, QEMU_STOP_GRACE_MS);
 	buf_reset(&vb->qemu_err);
 	vb->qemu_state = QEMU_NONE;
@@ -189,9 +192,9 @@ static void qemu_stop(struct vb *vb, const char *why)
 }
 
 /*
- * argv of the board's QEMU command with {image} and {kernel} both naming the
- * ELF of what was written (QEMU's loader and -kernel take an ELF at its own
- * addresses), plus the console.
+ * argv of the board's QEMU command with {image}, {image_elf} and {kernel}
+ * all naming the ELF of what was written (QEMU's loader and -kernel take an
+ * ELF at its own addresses), plus the console.
  */
 static int qemu_argv(struct vb *vb, char ***out, const char *elf)
 {
@@ -208,7 +211,8 @@ static int qemu_argv(struct vb *vb, char ***out, const char *elf)
 
 		buf_reset(&b);
 		while ((p = strchr(s, '{')) != NULL) {
-			size_t skip = strncmp(p, "{image}", 7) == 0 ? 7 : strncmp(p, "{kernel}", 8) == 0 ? 8 : 0;
+			size_t skip = strncmp(p, "{image}", 7) == 0 ? 7 : strncmp(p, "{kernel}", 8) == 0 ? 8 :
+				      strncmp(p, "{image_elf}", 11) == 0 ? 11 : 0;
 
 			buf_add(&b, s, (size_t)(p - s) + (skip ? 0 : 1));
 			if (skip)

@@ -2,14 +2,15 @@
 # Runs a command in a private mount namespace where libserialport takes a
 # pseudo-terminal (a virtual board's console) for a serial port.
 #
-#   serial-ns.sh [--usb-serial SERIAL] LINK -- COMMAND [ARG]...
+#   serial-ns.sh [--usb-serial SERIAL] LINK [LINK]... -- COMMAND [ARG]...
 #
 # libserialport 0.1.1 looks a port up in /sys/class/tty/<name after /dev/>
 # and has no entry for a pty. Inside the namespace a tmpfs over
-# /sys/class/tty gives the pty LINK leads to (/dev/pts/N) an entry pts/N.
-# With --usb-serial the pty also becomes /dev/ttyACM0, a USB CDC-ACM port of
-# a SEGGER J-Link with that serial number (a tmpfs /dev with the usual nodes
-# bound back), so opening a console by USB serial number is exercised too.
+# /sys/class/tty gives the pty each LINK leads to (/dev/pts/N) an entry
+# pts/N (several links: a rack of virtual boards). With --usb-serial the
+# first LINK's pty also becomes /dev/ttyACM0, a USB CDC-ACM port of a SEGGER
+# J-Link with that serial number (a tmpfs /dev with the usual nodes bound
+# back), so opening a console by USB serial number is exercised too.
 #
 # libserialport also reads and sets the modem lines, which a pty lacks: when
 # RIG_PTY_MODEM names the pty_modem shim it is preloaded into COMMAND (and
@@ -31,25 +32,37 @@ if [ "${1:-}" = --usb-serial ]; then
 	usb=$2
 	shift 2
 fi
-if [ $# -lt 3 ] || [ "$2" != -- ]; then
-	echo "usage: serial-ns.sh [--usb-serial SERIAL] LINK -- COMMAND [ARG]..." >&2
+links=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do
+	links+=("$1")
+	shift
+done
+if [ ${#links[@]} -lt 1 ] || [ $# -lt 2 ]; then
+	echo "usage: serial-ns.sh [--usb-serial SERIAL] LINK [LINK]... -- COMMAND [ARG]..." >&2
 	exit 2
 fi
-link=$1
-shift 2
-pty=$(readlink -f "$link")
-case $pty in
-/dev/pts/[0-9]*) ;;
-*) echo "serial-ns: $link does not lead to a pty (${pty:-nothing})" >&2; exit 2 ;;
-esac
-n=${pty#/dev/pts/}
+shift
+ptys=()
+for link in "${links[@]}"; do
+	p=$(readlink -f "$link")
+	case $p in
+	/dev/pts/[0-9]*) ;;
+	*) echo "serial-ns: $link does not lead to a pty (${p:-nothing})" >&2; exit 2 ;;
+	esac
+	ptys+=("$p")
+done
+pty=${ptys[0]}
 
 mount -t tmpfs -o mode=755 rig-sys-class-tty /sys/class/tty
 cd /sys/class/tty
 # The kernel's own layout: class entries are symlinks into the device tree.
 # A path without "usb" in it is a native port to libserialport.
-mkdir -p .rig/devices/virtual/pts/"$n" pts
-ln -s ../.rig/devices/virtual/pts/"$n" pts/"$n"
+mkdir -p pts
+for p in "${ptys[@]}"; do
+	n=${p#/dev/pts/}
+	mkdir -p .rig/devices/virtual/pts/"$n"
+	ln -sfn ../.rig/devices/virtual/pts/"$n" pts/"$n"
+done
 
 if [ -n "$usb" ]; then
 	dev=.rig/devices/pci0000:00/0000:00:14.0/usb1/1-1

@@ -139,6 +139,72 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(err_msg(), "the kernel is 100 bytes, but only 64 fit before the app region"));
 }
 
+
+/* ---- rack: the forms a device's flasher writes ---- */
+
+static uint32_t get32(const char *p)
+{
+	const uint8_t *u = (const uint8_t *)p;
+
+	return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+}
+
+static void test_device_forms(void **state)
+{
+	struct board b = board("riscv32");
+	const char *apps[] = { small, big };
+	char full[160], full_elf[160], sparse[160];
+	/* kernel; a at 0x1000; a gap at 0x1400; b at 0x1800; the rest of the region erased */
+	const struct { uint32_t addr, size; int c; } want[] = {
+		{ 0x20400000, 100, 'K' }, { 0x20401000, 1024, 'a' }, { 0x20401400, 4, 0xff },
+		{ 0x20401800, 2048, 'b' }, { 0x20402000, 4, 0xff }, { 0x20402400, 4, 0xff },
+		{ 0x20402800, 4, 0xff }, { 0x20402c00, 4, 0xff },
+	};
+	struct buf img;
+
+	(void)state;
+	snprintf(full, sizeof(full), "%s/full.bin", dir);
+	snprintf(full_elf, sizeof(full_elf), "%s/full.elf", dir);
+	snprintf(sparse, sizeof(sparse), "%s/sparse.elf", dir);
+	assert_int_equal(image_compose_device(full, full_elf, sparse, &b, kernel, apps, 2), 0);
+	buf_init(&img, 0);
+
+	/* Padded to the end of app_flash: nothing an earlier case left there survives. */
+	assert_int_equal(fs_read_file(&img, full), 0);
+	assert_int_equal(img.len, 0x3000);
+	assert_int_equal(img.data[0x1800], 'b');
+	for (size_t i = 0x2000; i < 0x3000; i++)
+		assert_int_equal((uint8_t)img.data[i], 0xff);
+	buf_reset(&img);
+	assert_int_equal(fs_read_file(&img, full_elf), 0);
+	assert_int_equal(img.len, 52 + 32 + 0x3000);
+
+	/* Sparse: what the kernel reads, and an erased word at every empty scan step. */
+	buf_reset(&img);
+	assert_int_equal(fs_read_file(&img, sparse), 0);
+	assert_int_equal(img.data[44] | img.data[45] << 8, 8);		/* e_phnum */
+	for (size_t i = 0; i < 8; i++) {
+		const char *ph = img.data + 52 + 32 * i;
+		uint32_t off = get32(ph + 4);
+
+		assert_int_equal(get32(ph), 1);
+		assert_int_equal(get32(ph + 8), want[i].addr);
+		assert_int_equal(get32(ph + 16), want[i].size);
+		assert_true(off + want[i].size <= img.len);
+		for (uint32_t j = 0; j < want[i].size; j++)
+			assert_int_equal((uint8_t)img.data[off + j], want[i].c);
+	}
+	/* No apps: the kernel and every step erased. */
+	assert_int_equal(image_compose_device(NULL, NULL, sparse, &b, kernel, NULL, 0), 0);
+	buf_reset(&img);
+	assert_int_equal(fs_read_file(&img, sparse), 0);
+	assert_int_equal(img.data[44], 1 + 8);
+	/* The same refusals as image_compose. */
+	apps[0] = odd;
+	assert_int_equal(image_compose_device(full, NULL, sparse, &b, kernel, apps, 2), ERR_INVALID);
+	buf_release(&img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_no_apps_ends_at_app_region),
 		cmocka_unit_test(test_elf_wrapper),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_device_forms),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -515,6 +515,28 @@ static void test_qemu_unknown_placeholder(void **state)
 	target_release(t);
 }
 
+/* rack: a device job retries an error on another device itself; a fail is still retried in place. */
+static void test_no_error_retry(void **state)
+{
+	struct script err[] = { { .fail_at = 1 }, { .output = PASS2, .cpu_ms = 1000 } };
+	struct script bad[] = { { .output = BANNER "1..2\nok 1 - a\nnot ok 2 - b\n", .cpu_ms = 1000 } };
+	struct runner_opts opts = { .today = "2026-06-01", .no_error_retry = true };
+	struct fake f = make_fake(err, 2), g = make_fake(bad, 1);
+	struct case_outcome o;
+
+	(void)state;
+	runner_case(&o, &f.base, &suite, &plain, &img, &sink, &opts);
+	assert_int_equal(o.verdict, VERDICT_ERROR);
+	assert_int_equal(o.attempts, 1);
+	assert_int_equal(f.flashed, 1);
+	assert_string_equal(o.reason, "flash vm-x: probe not found");
+	case_outcome_release(&o);
+	runner_case(&o, &g.base, &suite, &plain, &img, &sink, &opts);
+	assert_int_equal(o.verdict, VERDICT_FAIL);
+	assert_int_equal(o.attempts, 2);
+	case_outcome_release(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest fake_tests[] = {
@@ -529,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_expected_fault_line),
 		cmocka_unit_test(test_timeout_names_progress),
 		cmocka_unit_test(test_skip_and_quarantine),
+		cmocka_unit_test(test_no_error_retry),
 	};
 	const struct CMUnitTest qemu_tests[] = {
 		cmocka_unit_test(test_qemu_boots_and_passes),
