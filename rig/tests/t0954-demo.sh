@@ -4,7 +4,9 @@
 # boot seed), its configuration; then the demo itself on a copy of its
 # configuration trimmed to three cases per target and short boot deadlines:
 # every sample pull request gets the verdict it is there to show, and a
-# second `rig demo` reuses what the first built. Real podman builds of the
+# second `rig demo` reuses what the first built; while it serves, every page
+# its dashboard lists loads in Chromium (dashboard/tests/demo-pages.mjs).
+# Real podman builds of the
 # kernel, real QEMU. Emits TAP.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -152,7 +154,32 @@ listed=$(curl -s "${url}api/changes" | jq '.changes | length' 2>/dev/null)
 if [ "$page" = 200 ] && [ "$listed" = $((npatch + 1)) ]; then ok "the dashboard on the demo's address lists every change"
 else not_ok "the dashboard on the demo's address lists every change" "GET / $page; /api/changes: $(curl -s "${url}api/changes" | head -c 300)"; fi
 
+# ---- the dashboard in Chromium, served by the demo's daemon ----
+# A branch named like a script, run into the demo's store beside the daemon,
+# then every page the daemon's API lists, in the browser.
+xss='<script>alert(1)</script>'
+git --git-dir="$T/data/demo/forge.git" branch "$xss" main
+if "$rig" run -c "$T/rig.yaml" --repo "$T/data/demo/forge.git" --ref "$xss" >"$T/xss.out" 2>"$T/xss.err"; then
+	ok "rig run of a branch named $xss beside the daemon passes"
+else not_ok "rig run of a branch named $xss beside the daemon passes" "$(tail -5 "$T/xss.err")"; fi
+shots=${RIG_BUILD_DIR:-$root/build}/dashboard-screenshots
+if [ -d "$root/dashboard/node_modules/playwright-core" ] && [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+	node "$root/dashboard/tests/demo-pages.mjs" "$url" "$shots" "$xss" >"$T/pages.tap" 2>&1
+	# Each of its points becomes one of ours; its diagnostics follow as they are.
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "dashboard: ${line#ok * - }" ;;
+		"not ok "*) not_ok "dashboard: ${line#not ok * - }" ;;
+		"#"*) echo "$line" ;;
+		esac
+	done < "$T/pages.tap"
+	grep -q '^ok' "$T/pages.tap" || not_ok "dashboard: the browser check ran" "$(head -20 "$T/pages.tap")"
+else
+	not_ok "dashboard: playwright-core and chromium are installed (make runs scripts/dashboard-deps.sh)"
+fi
+
 builds=$(db "select count(*) from builds")
+changes=$(db "select count(*) from changes")
 stop_demo
 if [ "$stop_rc" = 0 ]; then ok "Ctrl-C (SIGTERM) stops the demo"
 else not_ok "Ctrl-C (SIGTERM) stops the demo" "exit $stop_rc"; fi
@@ -160,7 +187,7 @@ else not_ok "Ctrl-C (SIGTERM) stops the demo" "exit $stop_rc"; fi
 # ---- a second demo: nothing moved, nothing to build ----
 start_demo
 sleep 3
-if [ "$(db 'select count(*) from changes')" = $((npatch + 1)) ] && [ "$(db 'select count(*) from builds')" = "$builds" ] &&
+if [ "$(db 'select count(*) from changes')" = "$changes" ] && [ "$(db 'select count(*) from builds')" = "$builds" ] &&
    grep -q "forge .* ready" "$T/demo.out"; then
 	ok "a second rig demo reuses the forge, the mirror and the builds: nothing new to do"
 else not_ok "a second rig demo reuses what the first built" "$(db 'select id, ref, state from changes')" \
