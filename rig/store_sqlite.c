@@ -438,8 +438,10 @@ static int sq_build_finish(struct store *base, int64_t id, const char *status, i
 	" coalesce(source_build_id, 0), coalesce(duration_ms, 0), reason, log_path, output_dir," \
 	" created_at, coalesce(finished_at, 0)"
 
-static void read_build(sqlite3_stmt *st, struct store_build *b)
+static int read_build(sqlite3_stmt *st, void *row)
 {
+	struct store_build *b = row;
+
 	b->id = sqlite3_column_int64(st, 0);
 	b->change_id = sqlite3_column_int64(st, 1);
 	b->board = column_dup(st, 2);
@@ -456,6 +458,7 @@ static void read_build(sqlite3_stmt *st, struct store_build *b)
 	b->output_dir = column_dup(st, 13);
 	b->created_at = sqlite3_column_int64(st, 14);
 	b->finished_at = sqlite3_column_int64(st, 15);
+	return 0;
 }
 
 static int build_query(struct sqlite_store *s, sqlite3_stmt *st, struct store_build *out, const char *what,
@@ -501,6 +504,58 @@ static int sq_build_get(struct store *base, int64_t id, struct store_build *out)
 	return build_query(s, st, out, "reading a build", "no such build");
 }
 
+/* Makes room for one more element of size bytes in *v; ERR_NOMEM leaves *v as it was. */
+static int grow(void **v, size_t *alloc, size_t count, size_t size)
+{
+	void *nv;
+	size_t na;
+
+	if (count < *alloc)
+		return 0;
+	na = *alloc ? *alloc * 2 : 16;
+	nv = realloc(*v, na * size);
+	if (!nv)
+		return err_set(ERR_NOMEM, "out of memory");
+	memset((char *)nv + *alloc * size, 0, (na - *alloc) * size);
+	*v = nv;
+	*alloc = na;
+	return 0;
+}
+
+/*
+ * Steps st to its end, reading each row into a growing array of elem_size-byte
+ * elements (zeroed first) with read_row(st, elem); finalizes st. *out and *n are
+ * set only on success. On failure frees what was read with free_rows: a step
+ * error is reported as `what`, running out of memory as ERR_NOMEM. A reader
+ * fails with a negative ERR_* of its own; the row it stopped in is freed with
+ * the others, so it need not tidy up after itself.
+ */
+static int collect_rows(struct sqlite_store *s, sqlite3_stmt *st, size_t elem_size,
+			int (*read_row)(sqlite3_stmt *, void *), void (*free_rows)(void *, size_t), void **out,
+			size_t *n, const char *what)
+{
+	void *v = NULL;
+	size_t count = 0, alloc = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = grow(&v, &alloc, count, elem_size)) != 0 ||
+		    (rc = read_row(st, (char *)v + count++ * elem_size)) != 0) {
+			sqlite3_finalize(st);
+			free_rows(v, count);
+			return rc;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free_rows(v, count);
+		return db_error(s, what);
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
 static int sq_artifact_add(struct store *base, int64_t build_id, const struct store_artifact *a)
 {
 	struct sqlite_store *s = ss(base);
@@ -520,11 +575,26 @@ static int sq_artifact_add(struct store *base, int64_t build_id, const struct st
 	return step_done(s, st, "adding an artifact");
 }
 
+static int read_artifact(sqlite3_stmt *st, void *row)
+{
+	struct store_artifact *a = row;
+
+	a->name = column_dup(st, 0);
+	a->kind = column_dup(st, 1);
+	a->sha256 = column_dup(st, 2);
+	a->size = sqlite3_column_int64(st, 3);
+	a->path = column_dup(st, 4);
+	return 0;
+}
+
+static void artifacts_free(void *v, size_t n)
+{
+	store_artifacts_free(v, n);
+}
+
 static int sq_artifacts_list(struct store *base, int64_t build_id, struct store_artifact **out, size_t *n)
 {
 	struct sqlite_store *s = ss(base);
-	struct store_artifact *v = NULL;
-	size_t count = 0, alloc = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -535,34 +605,7 @@ static int sq_artifacts_list(struct store *base, int64_t build_id, struct store_
 			  "listing artifacts")))
 		return rc;
 	sqlite3_bind_int64(st, 1, build_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (count == alloc) {
-			size_t na = alloc ? alloc * 2 : 16;
-			struct store_artifact *nv = realloc(v, na * sizeof(*nv));
-
-			if (!nv) {
-				sqlite3_finalize(st);
-				store_artifacts_free(v, count);
-				return err_set(ERR_NOMEM, "out of memory");
-			}
-			v = nv;
-			alloc = na;
-		}
-		v[count].name = column_dup(st, 0);
-		v[count].kind = column_dup(st, 1);
-		v[count].sha256 = column_dup(st, 2);
-		v[count].size = sqlite3_column_int64(st, 3);
-		v[count].path = column_dup(st, 4);
-		count++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_artifacts_free(v, count);
-		return db_error(s, "listing artifacts");
-	}
-	*out = v;
-	*n = count;
-	return 0;
+	return collect_rows(s, st, sizeof(**out), read_artifact, artifacts_free, (void **)out, n, "listing artifacts");
 }
 
 /* Many rows in one transaction: a kernel has hundreds of symbols. */
@@ -748,8 +791,10 @@ out:
 	" CASE WHEN lease_expires > ?1 THEN lease_expires ELSE 0 END," \
 	" locked_reason, offline_reason, infra_errors, health_status, health_reason, coalesce(health_at, 0)"
 
-static void read_device(sqlite3_stmt *st, struct store_device *d)
+static int read_device(sqlite3_stmt *st, void *row)
 {
+	struct store_device *d = row;
+
 	d->id = column_dup(st, 0);
 	d->board = column_dup(st, 1);
 	d->state = column_dup(st, 2);
@@ -762,6 +807,12 @@ static void read_device(sqlite3_stmt *st, struct store_device *d)
 	d->health_status = column_dup(st, 9);
 	d->health_reason = column_dup(st, 10);
 	d->health_at = sqlite3_column_int64(st, 11);
+	return 0;
+}
+
+static void devices_free(void *v, size_t n)
+{
+	store_devices_free(v, n);
 }
 
 static int sq_device_sync(struct store *base, const char *id, const char *board)
@@ -804,8 +855,6 @@ static int sq_device_get(struct store *base, const char *id, struct store_device
 static int sq_devices_list(struct store *base, struct store_device **out, size_t *n)
 {
 	struct sqlite_store *s = ss(base);
-	struct store_device *v = NULL;
-	size_t count = 0, alloc = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -814,30 +863,7 @@ static int sq_devices_list(struct store *base, struct store_device **out, size_t
 	if ((rc = prepare(s, &st, "SELECT " DEVICE_COLUMNS " FROM devices ORDER BY board, id", "listing devices")))
 		return rc;
 	sqlite3_bind_int64(st, 1, store_now_ms());
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (count == alloc) {
-			size_t na = alloc ? alloc * 2 : 8;
-			struct store_device *nv = realloc(v, na * sizeof(*nv));
-
-			if (!nv) {
-				sqlite3_finalize(st);
-				store_devices_free(v, count);
-				return err_set(ERR_NOMEM, "out of memory");
-			}
-			v = nv;
-			alloc = na;
-		}
-		memset(&v[count], 0, sizeof(v[count]));
-		read_device(st, &v[count++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_devices_free(v, count);
-		return db_error(s, "listing devices");
-	}
-	*out = v;
-	*n = count;
-	return 0;
+	return collect_rows(s, st, sizeof(**out), read_device, devices_free, (void **)out, n, "listing devices");
 }
 
 /* Why a lease could not be taken, as a sentence. */
@@ -1247,49 +1273,25 @@ static int sq_status_add(struct store *base, struct store_status *r)
 	"st.id, st.change_id, st.state, st.description, st.target_url, coalesce(st.http_status, 0)," \
 	" st.posted_at, c.forge, c.sha"
 
-static int read_statuses(struct sqlite_store *s, sqlite3_stmt *st, struct store_status **out, size_t *n,
-			 const char *what)
+static int read_status(sqlite3_stmt *st, void *row)
 {
-	struct store_status *v = NULL;
-	size_t count = 0, alloc = 0;
-	int rc;
+	struct store_status *r = row;
 
-	*out = NULL;
-	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_status *r;
-
-		if (count == alloc) {
-			size_t na = alloc ? alloc * 2 : 8;
-			struct store_status *nv = realloc(v, na * sizeof(*nv));
-
-			if (!nv) {
-				sqlite3_finalize(st);
-				store_statuses_free(v, count);
-				return err_set(ERR_NOMEM, "out of memory");
-			}
-			v = nv;
-			alloc = na;
-		}
-		r = &v[count++];
-		r->id = sqlite3_column_int64(st, 0);
-		r->change_id = sqlite3_column_int64(st, 1);
-		r->state = column_dup(st, 2);
-		r->description = column_dup(st, 3);
-		r->target_url = column_dup(st, 4);
-		r->http_status = sqlite3_column_int(st, 5);
-		r->posted_at = sqlite3_column_int64(st, 6);
-		r->forge = column_dup(st, 7);
-		r->sha = column_dup(st, 8);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_statuses_free(v, count);
-		return db_error(s, what);
-	}
-	*out = v;
-	*n = count;
+	r->id = sqlite3_column_int64(st, 0);
+	r->change_id = sqlite3_column_int64(st, 1);
+	r->state = column_dup(st, 2);
+	r->description = column_dup(st, 3);
+	r->target_url = column_dup(st, 4);
+	r->http_status = sqlite3_column_int(st, 5);
+	r->posted_at = sqlite3_column_int64(st, 6);
+	r->forge = column_dup(st, 7);
+	r->sha = column_dup(st, 8);
 	return 0;
+}
+
+static void statuses_free(void *v, size_t n)
+{
+	store_statuses_free(v, n);
 }
 
 static int sq_statuses_list(struct store *base, int64_t change_id, struct store_status **out, size_t *n)
@@ -1305,7 +1307,8 @@ static int sq_statuses_list(struct store *base, int64_t change_id, struct store_
 			  " WHERE st.change_id = ? ORDER BY st.id", "listing forge statuses")))
 		return rc;
 	sqlite3_bind_int64(st, 1, change_id);
-	return read_statuses(s, st, out, n, "listing forge statuses");
+	return collect_rows(s, st, sizeof(**out), read_status, statuses_free, (void **)out, n,
+			    "listing forge statuses");
 }
 
 static int sq_statuses_stale(struct store *base, int64_t before_ms, struct store_status **out, size_t *n)
@@ -1330,28 +1333,11 @@ static int sq_statuses_stale(struct store *base, int64_t before_ms, struct store
 			  " ORDER BY st.change_id", "finding stale forge statuses")))
 		return rc;
 	sqlite3_bind_int64(st, 1, before_ms);
-	return read_statuses(s, st, out, n, "finding stale forge statuses");
+	return collect_rows(s, st, sizeof(**out), read_status, statuses_free, (void **)out, n,
+			    "finding stale forge statuses");
 }
 
 /* ---- dashboard: read-only views for the pages, the JSON API and /metrics ---- */
-
-/* Makes room for one more element of size bytes in *v; ERR_NOMEM leaves *v as it was. */
-static int grow(void **v, size_t *alloc, size_t count, size_t size)
-{
-	void *nv;
-	size_t na;
-
-	if (count < *alloc)
-		return 0;
-	na = *alloc ? *alloc * 2 : 16;
-	nv = realloc(*v, na * size);
-	if (!nv)
-		return err_set(ERR_NOMEM, "out of memory");
-	memset((char *)nv + *alloc * size, 0, (na - *alloc) * size);
-	*v = nv;
-	*alloc = na;
-	return 0;
-}
 
 /*
  * The kernel's bytes of some classes in the sizes of build X (an SQL
@@ -1399,12 +1385,28 @@ static void read_change(sqlite3_stmt *st, struct store_change *c)
 	c->finished_at = sqlite3_column_int64(st, 17);
 }
 
+static int read_change_row(sqlite3_stmt *st, void *row)
+{
+	struct store_change_row *r = row;
+
+	read_change(st, &r->c);
+	r->has_delta = sqlite3_column_int(st, NCHANGE_COLUMNS) != 0;
+	r->flash_delta = sqlite3_column_int64(st, NCHANGE_COLUMNS + 1);
+	r->ram_delta = sqlite3_column_int64(st, NCHANGE_COLUMNS + 2);
+	r->results = sqlite3_column_int64(st, NCHANGE_COLUMNS + 3);
+	r->failed = sqlite3_column_int64(st, NCHANGE_COLUMNS + 4);
+	return 0;
+}
+
+static void change_rows_free(void *v, size_t n)
+{
+	store_change_rows_free(v, n);
+}
+
 static int sq_changes_list(struct store *base, const struct store_change_filter *f, struct store_change_row **out,
 			   size_t *n)
 {
 	struct sqlite_store *s = ss(base);
-	struct store_change_row *v = NULL;
-	size_t count = 0, alloc = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -1440,37 +1442,36 @@ static int sq_changes_list(struct store *base, const struct store_change_filter 
 	bind_text(st, 2, f && f->gate ? f->gate : NULL);
 	sqlite3_bind_int64(st, 3, f ? f->before : 0);
 	sqlite3_bind_int64(st, 4, f && f->limit ? (int64_t)f->limit : 50);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_change_row *r;
+	return collect_rows(s, st, sizeof(**out), read_change_row, change_rows_free, (void **)out, n,
+			    "listing changes");
+}
 
-		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
-			sqlite3_finalize(st);
-			store_change_rows_free(v, count);
-			return ERR_NOMEM;
-		}
-		r = &v[count++];
-		read_change(st, &r->c);
-		r->has_delta = sqlite3_column_int(st, NCHANGE_COLUMNS) != 0;
-		r->flash_delta = sqlite3_column_int64(st, NCHANGE_COLUMNS + 1);
-		r->ram_delta = sqlite3_column_int64(st, NCHANGE_COLUMNS + 2);
-		r->results = sqlite3_column_int64(st, NCHANGE_COLUMNS + 3);
-		r->failed = sqlite3_column_int64(st, NCHANGE_COLUMNS + 4);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_change_rows_free(v, count);
-		return db_error(s, "listing changes");
-	}
-	*out = v;
-	*n = count;
+static int read_build_row(sqlite3_stmt *st, void *row)
+{
+	struct store_build_row *r = row;
+
+	read_build(st, &r->b);
+	r->sizes_build = sqlite3_column_int64(st, 16);
+	r->base_build = sqlite3_column_int64(st, 17);
+	r->has_sizes = sqlite3_column_int(st, 18) != 0;
+	r->has_base = r->base_build != 0;
+	r->text = sqlite3_column_int64(st, 19);
+	r->data = sqlite3_column_int64(st, 20);
+	r->bss = sqlite3_column_int64(st, 21);
+	r->base_text = sqlite3_column_int64(st, 22);
+	r->base_data = sqlite3_column_int64(st, 23);
+	r->base_bss = sqlite3_column_int64(st, 24);
 	return 0;
+}
+
+static void build_rows_free(void *v, size_t n)
+{
+	store_build_rows_free(v, n);
 }
 
 static int sq_change_builds(struct store *base, int64_t change_id, struct store_build_row **out, size_t *n)
 {
 	struct sqlite_store *s = ss(base);
-	struct store_build_row *v = NULL;
-	size_t count = 0, alloc = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -1488,43 +1489,31 @@ static int sq_change_builds(struct store *base, int64_t change_id, struct store_
 			  " FROM bb ORDER BY board, id", "listing a change's builds")))
 		return rc;
 	sqlite3_bind_int64(st, 1, change_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_build_row *r;
+	return collect_rows(s, st, sizeof(**out), read_build_row, build_rows_free, (void **)out, n,
+			    "listing a change's builds");
+}
 
-		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
-			sqlite3_finalize(st);
-			store_build_rows_free(v, count);
-			return ERR_NOMEM;
-		}
-		r = &v[count++];
-		read_build(st, &r->b);
-		r->sizes_build = sqlite3_column_int64(st, 16);
-		r->base_build = sqlite3_column_int64(st, 17);
-		r->has_sizes = sqlite3_column_int(st, 18) != 0;
-		r->has_base = r->base_build != 0;
-		r->text = sqlite3_column_int64(st, 19);
-		r->data = sqlite3_column_int64(st, 20);
-		r->bss = sqlite3_column_int64(st, 21);
-		r->base_text = sqlite3_column_int64(st, 22);
-		r->base_data = sqlite3_column_int64(st, 23);
-		r->base_bss = sqlite3_column_int64(st, 24);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_build_rows_free(v, count);
-		return db_error(s, "listing a change's builds");
-	}
-	*out = v;
-	*n = count;
+static int read_symbol_delta(sqlite3_stmt *st, void *row)
+{
+	struct store_symbol_delta *d = row;
+
+	d->name = column_dup(st, 0);
+	d->section = column_dup(st, 1);
+	d->base = sqlite3_column_int64(st, 2);
+	d->size = sqlite3_column_int64(st, 3);
+	d->delta = sqlite3_column_int64(st, 4);
 	return 0;
+}
+
+static void symbol_deltas_free(void *v, size_t n)
+{
+	store_symbol_deltas_free(v, n);
 }
 
 static int sq_symbol_deltas(struct store *base, int64_t build, int64_t base_build, size_t limit,
 			    struct store_symbol_delta **out, size_t *n)
 {
 	struct sqlite_store *s = ss(base);
-	struct store_symbol_delta *v = NULL;
-	size_t count = 0, alloc = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -1545,29 +1534,8 @@ static int sq_symbol_deltas(struct store *base, int64_t build, int64_t base_buil
 	sqlite3_bind_int64(st, 1, build);
 	sqlite3_bind_int64(st, 2, base_build);
 	sqlite3_bind_int64(st, 3, (int64_t)limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_symbol_delta *d;
-
-		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
-			sqlite3_finalize(st);
-			store_symbol_deltas_free(v, count);
-			return ERR_NOMEM;
-		}
-		d = &v[count++];
-		d->name = column_dup(st, 0);
-		d->section = column_dup(st, 1);
-		d->base = sqlite3_column_int64(st, 2);
-		d->size = sqlite3_column_int64(st, 3);
-		d->delta = sqlite3_column_int64(st, 4);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_symbol_deltas_free(v, count);
-		return db_error(s, "comparing symbols");
-	}
-	*out = v;
-	*n = count;
-	return 0;
+	return collect_rows(s, st, sizeof(**out), read_symbol_delta, symbol_deltas_free, (void **)out, n,
+			    "comparing symbols");
 }
 
 #define RESULT_ROW_COLUMNS \
@@ -1577,49 +1545,34 @@ static int sq_symbol_deltas(struct store *base, int64_t build, int64_t base_buil
 	" FROM results r LEFT JOIN jobs j ON j.id = r.job_id LEFT JOIN builds b ON b.id = j.build_id" \
 	" JOIN changes c ON c.id = r.change_id"
 
-static int read_result_rows(struct sqlite_store *s, sqlite3_stmt *st, struct store_result_row **out, size_t *n,
-			    const char *what)
+static int read_result_row(sqlite3_stmt *st, void *row)
 {
-	struct store_result_row *v = NULL;
-	size_t count = 0, alloc = 0;
-	int rc;
+	struct store_result_row *r = row;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_result_row *r;
-
-		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
-			sqlite3_finalize(st);
-			store_result_rows_free(v, count);
-			return ERR_NOMEM;
-		}
-		r = &v[count++];
-		r->id = sqlite3_column_int64(st, 0);
-		r->job_id = sqlite3_column_int64(st, 1);
-		r->change_id = sqlite3_column_int64(st, 2);
-		r->suite = column_dup(st, 3);
-		r->case_name = column_dup(st, 4);
-		r->target = column_dup(st, 5);
-		r->kind = column_dup(st, 6);
-		r->board = column_dup(st, 7);
-		r->device = column_dup(st, 8);
-		r->status = column_dup(st, 9);
-		r->reason = column_dup(st, 10);
-		r->log_path = column_dup(st, 11);
-		r->attempt = sqlite3_column_int(st, 12);
-		r->flaky = sqlite3_column_int(st, 13) != 0;
-		r->duration_ms = sqlite3_column_int64(st, 14);
-		r->created_at = sqlite3_column_int64(st, 15);
-		r->sha = column_dup(st, 16);
-		r->ref = column_dup(st, 17);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_result_rows_free(v, count);
-		return db_error(s, what);
-	}
-	*out = v;
-	*n = count;
+	r->id = sqlite3_column_int64(st, 0);
+	r->job_id = sqlite3_column_int64(st, 1);
+	r->change_id = sqlite3_column_int64(st, 2);
+	r->suite = column_dup(st, 3);
+	r->case_name = column_dup(st, 4);
+	r->target = column_dup(st, 5);
+	r->kind = column_dup(st, 6);
+	r->board = column_dup(st, 7);
+	r->device = column_dup(st, 8);
+	r->status = column_dup(st, 9);
+	r->reason = column_dup(st, 10);
+	r->log_path = column_dup(st, 11);
+	r->attempt = sqlite3_column_int(st, 12);
+	r->flaky = sqlite3_column_int(st, 13) != 0;
+	r->duration_ms = sqlite3_column_int64(st, 14);
+	r->created_at = sqlite3_column_int64(st, 15);
+	r->sha = column_dup(st, 16);
+	r->ref = column_dup(st, 17);
 	return 0;
+}
+
+static void result_rows_free(void *v, size_t n)
+{
+	store_result_rows_free(v, n);
 }
 
 static int sq_change_results(struct store *base, int64_t change_id, struct store_result_row **out, size_t *n)
@@ -1634,7 +1587,8 @@ static int sq_change_results(struct store *base, int64_t change_id, struct store
 			  " ORDER BY r.suite, r.case_name, r.target, r.id", "listing a change's results")))
 		return rc;
 	sqlite3_bind_int64(st, 1, change_id);
-	return read_result_rows(s, st, out, n, "listing a change's results");
+	return collect_rows(s, st, sizeof(**out), read_result_row, result_rows_free, (void **)out, n,
+			    "listing a change's results");
 }
 
 static int sq_case_history(struct store *base, const char *suite, const char *case_name, size_t limit,
@@ -1652,7 +1606,8 @@ static int sq_case_history(struct store *base, const char *suite, const char *ca
 	bind_text(st, 1, suite);
 	bind_text(st, 2, case_name);
 	sqlite3_bind_int64(st, 3, (int64_t)limit);
-	return read_result_rows(s, st, out, n, "reading a case's history");
+	return collect_rows(s, st, sizeof(**out), read_result_row, result_rows_free, (void **)out, n,
+			    "reading a case's history");
 }
 
 static int sq_job_get(struct store *base, int64_t id, struct store_job_row *out)
@@ -1720,12 +1675,31 @@ static int sq_job_retry(struct store *base, int64_t id, const char *reason)
 	return rc;
 }
 
+static int read_size_point(sqlite3_stmt *st, void *row)
+{
+	struct store_size_point *p = row;
+
+	p->build_id = sqlite3_column_int64(st, 0);
+	p->change_id = sqlite3_column_int64(st, 1);
+	p->at = sqlite3_column_int64(st, 2);
+	p->sha = column_dup(st, 3);
+	p->ref = column_dup(st, 4);
+	p->text = sqlite3_column_int64(st, 5);
+	p->data = sqlite3_column_int64(st, 6);
+	p->bss = sqlite3_column_int64(st, 7);
+	return 0;
+}
+
+static void size_points_free(void *v, size_t n)
+{
+	store_size_points_free(v, n);
+}
+
 static int sq_size_history(struct store *base, const char *board, size_t limit, struct store_size_point **out,
 			   size_t *n)
 {
 	struct sqlite_store *s = ss(base);
-	struct store_size_point *v = NULL;
-	size_t count = 0, alloc = 0;
+	struct store_size_point *v;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -1749,46 +1723,37 @@ static int sq_size_history(struct store *base, const char *board, size_t limit, 
 		return rc;
 	bind_text(st, 1, board);
 	sqlite3_bind_int64(st, 2, (int64_t)limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_size_point *p;
-
-		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
-			sqlite3_finalize(st);
-			store_size_points_free(v, count);
-			return ERR_NOMEM;
-		}
-		p = &v[count++];
-		p->build_id = sqlite3_column_int64(st, 0);
-		p->change_id = sqlite3_column_int64(st, 1);
-		p->at = sqlite3_column_int64(st, 2);
-		p->sha = column_dup(st, 3);
-		p->ref = column_dup(st, 4);
-		p->text = sqlite3_column_int64(st, 5);
-		p->data = sqlite3_column_int64(st, 6);
-		p->bss = sqlite3_column_int64(st, 7);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_size_points_free(v, count);
-		return db_error(s, "reading size history");
-	}
+	if ((rc = collect_rows(s, st, sizeof(**out), read_size_point, size_points_free, (void **)out, n,
+			       "reading size history")))
+		return rc;
 	/* Oldest first, as a chart reads. */
-	for (size_t i = 0; i < count / 2; i++) {
+	v = *out;
+	for (size_t i = 0; i < *n / 2; i++) {
 		struct store_size_point t = v[i];
 
-		v[i] = v[count - 1 - i];
-		v[count - 1 - i] = t;
+		v[i] = v[*n - 1 - i];
+		v[*n - 1 - i] = t;
 	}
-	*out = v;
-	*n = count;
 	return 0;
+}
+
+static int read_name(sqlite3_stmt *st, void *row)
+{
+	char **name = row;
+
+	/* The column is NOT NULL: no copy means no memory. */
+	*name = column_dup(st, 0);
+	return *name ? 0 : err_set(ERR_NOMEM, "out of memory");
+}
+
+static void names_free(void *v, size_t n)
+{
+	store_names_free(v, n);
 }
 
 static int sq_boards_built(struct store *base, char ***out, size_t *n)
 {
 	struct sqlite_store *s = ss(base);
-	char **v = NULL;
-	size_t count = 0, alloc = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -1796,22 +1761,7 @@ static int sq_boards_built(struct store *base, char ***out, size_t *n)
 	*n = 0;
 	if ((rc = prepare(s, &st, "SELECT DISTINCT board FROM builds ORDER BY board", "listing boards")))
 		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0 || !(v[count] = column_dup(st, 0))) {
-			sqlite3_finalize(st);
-			store_names_free(v, count);
-			return err_set(ERR_NOMEM, "out of memory");
-		}
-		count++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_names_free(v, count);
-		return db_error(s, "listing boards");
-	}
-	*out = v;
-	*n = count;
-	return 0;
+	return collect_rows(s, st, sizeof(**out), read_name, names_free, (void **)out, n, "listing boards");
 }
 
 /* Label-count pairs of a GROUP BY into a fixed array (labels past its size are dropped). */
@@ -1934,30 +1884,16 @@ static int tx_end(struct sqlite_store *s, bool own, int rc)
 	return exec_sql(s, "COMMIT");
 }
 
-/* grow(): the dashboard block's, above. */
-
-static int read_ids(struct sqlite_store *s, sqlite3_stmt *st, int64_t **ids, size_t *n, const char *what)
+static int read_id(sqlite3_stmt *st, void *row)
 {
-	int64_t *v = NULL;
-	size_t count = 0, alloc = 0;
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
-			sqlite3_finalize(st);
-			free(v);
-			return ERR_NOMEM;
-		}
-		v[count++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_error(s, what);
-	}
-	*ids = v;
-	*n = count;
+	*(int64_t *)row = sqlite3_column_int64(st, 0);
 	return 0;
+}
+
+static void ids_free(void *v, size_t n)
+{
+	(void)n;
+	free(v);
 }
 
 static int sq_change_claim(struct store *base, struct store_change *out)
@@ -2082,7 +2018,7 @@ static int sq_changes_end(struct store *base, const char *forge, const char *ref
 	bind_text(st, 1, forge);
 	bind_text(st, 2, ref);
 	sqlite3_bind_int64(st, 3, except_id);
-	if ((rc = read_ids(s, st, &v, &count, "ending changes")) != 0)
+	if ((rc = collect_rows(s, st, sizeof(*v), read_id, ids_free, (void **)&v, &count, "ending changes")) != 0)
 		return tx_end(s, own, rc);
 	for (size_t i = 0; i < count && !rc; i++) {
 		if ((rc = sq_change_set_state(base, v[i], to, NULL, reason)) != 0)
@@ -2122,14 +2058,17 @@ static int sq_change_ids(struct store *base, const char *state, int64_t since_ms
 		return rc;
 	bind_text(st, 1, state);
 	sqlite3_bind_int64(st, 2, since_ms);
-	return read_ids(s, st, ids, n, "listing changes");
+	return collect_rows(s, st, sizeof(**ids), read_id, ids_free, (void **)ids, n, "listing changes");
+}
+
+static void builds_free(void *v, size_t n)
+{
+	store_builds_free(v, n);
 }
 
 static int sq_builds_of_change(struct store *base, int64_t change_id, struct store_build **out, size_t *n)
 {
 	struct sqlite_store *s = ss(base);
-	struct store_build *v = NULL;
-	size_t count = 0, alloc = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -2139,22 +2078,7 @@ static int sq_builds_of_change(struct store *base, int64_t change_id, struct sto
 			  "listing builds")))
 		return rc;
 	sqlite3_bind_int64(st, 1, change_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
-			sqlite3_finalize(st);
-			store_builds_free(v, count);
-			return ERR_NOMEM;
-		}
-		read_build(st, &v[count++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_builds_free(v, count);
-		return db_error(s, "listing builds");
-	}
-	*out = v;
-	*n = count;
-	return 0;
+	return collect_rows(s, st, sizeof(**out), read_build, builds_free, (void **)out, n, "listing builds");
 }
 
 static int bind_finding(sqlite3_stmt *st, const void *row)
@@ -2175,11 +2099,26 @@ static int sq_size_findings_add(struct store *base, int64_t build_id, const stru
 			   build_id, v, n, sizeof(*v), bind_finding, "adding size findings");
 }
 
+static int read_size_finding(sqlite3_stmt *st, void *row)
+{
+	struct store_size_finding *f = row;
+
+	f->region = column_dup(st, 0);
+	f->action = column_dup(st, 1);
+	f->text = column_dup(st, 2);
+	f->delta = sqlite3_column_int64(st, 3);
+	f->percent = sqlite3_column_double(st, 4);
+	return 0;
+}
+
+static void size_findings_free(void *v, size_t n)
+{
+	store_size_findings_free(v, n);
+}
+
 static int sq_size_findings_list(struct store *base, int64_t build_id, struct store_size_finding **out, size_t *n)
 {
 	struct sqlite_store *s = ss(base);
-	struct store_size_finding *v = NULL;
-	size_t count = 0, alloc = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -2190,27 +2129,8 @@ static int sq_size_findings_list(struct store *base, int64_t build_id, struct st
 			  " ORDER BY rowid", "listing size findings")))
 		return rc;
 	sqlite3_bind_int64(st, 1, build_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
-			sqlite3_finalize(st);
-			store_size_findings_free(v, count);
-			return ERR_NOMEM;
-		}
-		v[count].region = column_dup(st, 0);
-		v[count].action = column_dup(st, 1);
-		v[count].text = column_dup(st, 2);
-		v[count].delta = sqlite3_column_int64(st, 3);
-		v[count].percent = sqlite3_column_double(st, 4);
-		count++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_size_findings_free(v, count);
-		return db_error(s, "listing size findings");
-	}
-	*out = v;
-	*n = count;
-	return 0;
+	return collect_rows(s, st, sizeof(**out), read_size_finding, size_findings_free, (void **)out, n,
+			    "listing size findings");
 }
 
 static int sq_job_claim(struct store *base, const char *target_kind, const char *target,
@@ -2281,11 +2201,26 @@ static int sq_job_requeue(struct store *base, int64_t id, const char *reason)
 	return sqlite3_changes(s->db) ? 0 : err_set(ERR_CONFLICT, "job %lld is not running", (long long)id);
 }
 
+static int read_job_state(sqlite3_stmt *st, void *row)
+{
+	struct store_job_state *j = row;
+
+	j->id = sqlite3_column_int64(st, 0);
+	j->suite = column_dup(st, 1);
+	j->target = column_dup(st, 2);
+	j->state = column_dup(st, 3);
+	j->reason = column_dup(st, 4);
+	return 0;
+}
+
+static void job_states_free(void *v, size_t n)
+{
+	store_job_states_free(v, n);
+}
+
 static int sq_jobs_of_change(struct store *base, int64_t change_id, struct store_job_state **out, size_t *n)
 {
 	struct sqlite_store *s = ss(base);
-	struct store_job_state *v = NULL;
-	size_t count = 0, alloc = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -2295,35 +2230,37 @@ static int sq_jobs_of_change(struct store *base, int64_t change_id, struct store
 			  "listing jobs")))
 		return rc;
 	sqlite3_bind_int64(st, 1, change_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
-			sqlite3_finalize(st);
-			store_job_states_free(v, count);
-			return ERR_NOMEM;
-		}
-		v[count].id = sqlite3_column_int64(st, 0);
-		v[count].suite = column_dup(st, 1);
-		v[count].target = column_dup(st, 2);
-		v[count].state = column_dup(st, 3);
-		v[count].reason = column_dup(st, 4);
-		count++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_job_states_free(v, count);
-		return db_error(s, "listing jobs");
-	}
-	*out = v;
-	*n = count;
+	return collect_rows(s, st, sizeof(**out), read_job_state, job_states_free, (void **)out, n, "listing jobs");
+}
+
+static int read_case_result(sqlite3_stmt *st, void *row)
+{
+	struct store_case_result *r = row;
+
+	r->id = sqlite3_column_int64(st, 0);
+	r->job_id = sqlite3_column_int64(st, 1);
+	r->suite = column_dup(st, 2);
+	r->case_name = column_dup(st, 3);
+	r->target = column_dup(st, 4);
+	r->status = column_dup(st, 5);
+	r->reason = column_dup(st, 6);
+	r->log_path = column_dup(st, 7);
+	r->attempt = sqlite3_column_int(st, 8);
+	r->flaky = sqlite3_column_int(st, 9) != 0;
+	r->duration_ms = sqlite3_column_int64(st, 10);
+	r->created_at = sqlite3_column_int64(st, 11);
 	return 0;
+}
+
+static void case_results_free(void *v, size_t n)
+{
+	store_case_results_free(v, n);
 }
 
 static int sq_results_of(struct store *base, int64_t change_id, int64_t job_id, int64_t since_ms,
 			 struct store_case_result **out, size_t *n)
 {
 	struct sqlite_store *s = ss(base);
-	struct store_case_result *v = NULL;
-	size_t count = 0, alloc = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -2338,43 +2275,27 @@ static int sq_results_of(struct store *base, int64_t change_id, int64_t job_id, 
 	sqlite3_bind_int64(st, 1, change_id);
 	sqlite3_bind_int64(st, 2, job_id);
 	sqlite3_bind_int64(st, 3, since_ms);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_case_result *r;
+	return collect_rows(s, st, sizeof(**out), read_case_result, case_results_free, (void **)out, n,
+			    "listing results");
+}
 
-		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
-			sqlite3_finalize(st);
-			store_case_results_free(v, count);
-			return ERR_NOMEM;
-		}
-		r = &v[count++];
-		r->id = sqlite3_column_int64(st, 0);
-		r->job_id = sqlite3_column_int64(st, 1);
-		r->suite = column_dup(st, 2);
-		r->case_name = column_dup(st, 3);
-		r->target = column_dup(st, 4);
-		r->status = column_dup(st, 5);
-		r->reason = column_dup(st, 6);
-		r->log_path = column_dup(st, 7);
-		r->attempt = sqlite3_column_int(st, 8);
-		r->flaky = sqlite3_column_int(st, 9) != 0;
-		r->duration_ms = sqlite3_column_int64(st, 10);
-		r->created_at = sqlite3_column_int64(st, 11);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_case_results_free(v, count);
-		return db_error(s, "listing results");
-	}
-	*out = v;
-	*n = count;
+static int read_forge_ref(sqlite3_stmt *st, void *row)
+{
+	struct store_forge_ref *r = row;
+
+	r->ref = column_dup(st, 0);
+	r->sha = column_dup(st, 1);
 	return 0;
+}
+
+static void forge_refs_free(void *v, size_t n)
+{
+	store_forge_refs_free(v, n);
 }
 
 static int sq_forge_refs_list(struct store *base, const char *forge, struct store_forge_ref **out, size_t *n)
 {
 	struct sqlite_store *s = ss(base);
-	struct store_forge_ref *v = NULL;
-	size_t count = 0, alloc = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -2384,24 +2305,8 @@ static int sq_forge_refs_list(struct store *base, const char *forge, struct stor
 			  "listing a forge's refs")))
 		return rc;
 	bind_text(st, 1, forge);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (grow((void **)&v, &alloc, count, sizeof(*v)) != 0) {
-			sqlite3_finalize(st);
-			store_forge_refs_free(v, count);
-			return ERR_NOMEM;
-		}
-		v[count].ref = column_dup(st, 0);
-		v[count].sha = column_dup(st, 1);
-		count++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_forge_refs_free(v, count);
-		return db_error(s, "listing a forge's refs");
-	}
-	*out = v;
-	*n = count;
-	return 0;
+	return collect_rows(s, st, sizeof(**out), read_forge_ref, forge_refs_free, (void **)out, n,
+			    "listing a forge's refs");
 }
 
 static int sq_forge_ref_set(struct store *base, const char *forge, const char *ref, const char *sha)
