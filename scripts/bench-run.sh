@@ -48,7 +48,8 @@ image=$(sqlite3 "$T/data/rig.db" "SELECT image_id FROM builds WHERE image_id IS 
 t3=$(now)
 for b in "${boards[@]}"; do
 	mkdir -p "$T/raw/$b"
-	"$root/scripts/rig-podman" run --rm --network none --read-only --tmpfs /tmp \
+	# The same MAKEFLAGS the rig gives a recipe (its containers.cpus, 2 by default).
+	"$root/scripts/rig-podman" run --rm --network none --read-only --tmpfs /tmp --cpus 2 -e MAKEFLAGS=-j2 \
 		-v "$T/src:/src:ro" -v "$T/raw/$b:/out" "$image" make -C /src/kernel BOARD="$b" O=/out >/dev/null
 done
 t4=$(now)
